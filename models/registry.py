@@ -1,0 +1,96 @@
+"""Loads each configured role once, places it, and reports what it loaded.
+
+With `S2V_RESIDENCY=stage` only the role in use stays loaded (for 24 GB cards); with `all`
+every role stays resident after its first use.
+"""
+
+import threading
+from dataclasses import asdict, dataclass
+
+from loguru import logger
+
+from models.device import Placement, free_accelerator_memory, placement_from
+from models.i2v import ImageToVideoRuntime
+from models.llm import LLMRuntime
+from models.t2i import TextToImageRuntime
+from models.tts import CoquiTTSRuntime, EspeakRuntime
+
+RUNTIMES = {
+    ("llm", "transformers"): LLMRuntime,
+    ("t2i", "diffusers"): TextToImageRuntime,
+    ("i2v", "diffusers"): ImageToVideoRuntime,
+    ("tts", "coqui"): CoquiTTSRuntime,
+    ("tts", "espeak"): EspeakRuntime,
+}
+ROLES = ("llm", "t2i", "i2v", "tts")
+
+
+@dataclass
+class LoadedModel:
+    role: str
+    backend: str
+    name: str
+    path: str
+    device: str
+    dtype: str
+    parameters: int
+    load_seconds: float
+
+
+class ModelRegistry:
+    def __init__(self, settings, placement: Placement | None = None):
+        self.settings = settings
+        self.placement = placement or placement_from(settings)
+        self._models: dict[str, object] = {}
+        self._lock = threading.RLock()
+
+    def backend(self, role: str) -> str:
+        return getattr(self.settings, f"{role}_backend")
+
+    def enabled(self, role: str) -> bool:
+        return self.backend(role) != "none"
+
+    def get(self, role: str):
+        """The role's runtime, loaded on first use; None when the role is switched off."""
+        if not self.enabled(role):
+            return None
+        with self._lock:
+            if role not in self._models:
+                if self.settings.residency == "stage":
+                    for other in list(self._models):
+                        self.unload(other)
+                runtime_class = RUNTIMES[(role, self.backend(role))]
+                runtime = runtime_class(self.settings.role_path(role), self.placement)
+                logger.info("loaded {} ({}) in {:.2f}s", role, runtime.name, runtime.load_seconds)
+                self._models[role] = runtime
+            return self._models[role]
+
+    def load_all(self) -> None:
+        for role in ROLES:
+            self.get(role)
+
+    def unload(self, role: str) -> None:
+        with self._lock:
+            runtime = self._models.pop(role, None)
+            if runtime is not None:
+                runtime.unload()
+                free_accelerator_memory()
+
+    def report(self) -> list[dict]:
+        with self._lock:
+            loaded = list(self._models.items())
+        return [
+            asdict(
+                LoadedModel(
+                    role=role,
+                    backend=self.backend(role),
+                    name=runtime.name,
+                    path=str(runtime.folder),
+                    device=self.placement.device,
+                    dtype=self.placement.dtype_name,
+                    parameters=runtime.parameters,
+                    load_seconds=round(runtime.load_seconds, 3),
+                )
+            )
+            for role, runtime in loaded
+        ]

@@ -1,0 +1,142 @@
+"""Speech: any coqui-tts model folder (XTTS-v2 in a studio, a tiny VITS in tests), or espeak-ng.
+
+Both engines return float32 mono samples and their rate; files and formats are the narration stage's.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import librosa
+import numpy as np
+import soundfile
+from pypinyin import Style, pinyin
+
+from models.device import Placement, parameter_count
+from models.errors import ModelError
+from models.weights import check_folder
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# coqui's language codes for the two languages we route; XTTS names Chinese "zh-cn".
+COQUI_LANGUAGE = {"zh": "zh-cn", "en": "en"}
+ESPEAK_VOICE = {"zh": "cmn-latn-pinyin", "en": "en-us"}  # plain "cmn" reads digits in English
+
+
+@dataclass
+class Speech:
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+CJK_PUNCTUATION = str.maketrans("，。！？：；、（）“”‘’《》…—", ',.!?:;,()""\'\'"".-')
+
+
+def to_pinyin(text: str) -> str:
+    """Chinese characters to tone-numbered pinyin, as XTTS's own tokenizer does for zh-cn."""
+    syllables = pinyin(text.translate(CJK_PUNCTUATION), style=Style.TONE3, neutral_tone_with_five=True)
+    return " ".join(s[0] for s in syllables).replace(" ,", ",").replace(" .", ".").replace(" ?", "?")
+
+
+class CoquiTTSRuntime:
+    role = "tts"
+    backend = "coqui"
+
+    def __init__(self, folder: Path, placement: Placement):
+        from TTS.api import TTS
+
+        check_folder(self.role, folder, "coqui")
+        started = time.perf_counter()
+        self.folder = folder
+        config = json.loads((folder / "config.json").read_text())
+        self.name = config.get("model", "coqui")
+        # XTTS loads from its folder; single-checkpoint models (VITS, ...) from the .pth file.
+        checkpoint = folder if self.name == "xtts" else sorted(folder.glob("*.pth"))[0]
+        # coqui reads checkpoints with torch.load(weights_only=True) on torch >= 2.4 (trainer.io).
+        self.tts = TTS(model_path=str(checkpoint), config_path=str(folder / "config.json"), progress_bar=False)
+        self.tts.to(placement.device)
+        self.model = self.tts.synthesizer.tts_model
+        self.sample_rate = self.tts.synthesizer.output_sample_rate
+        self.voices = list(self.tts.speakers or [])
+        self.languages = list(self.tts.languages or [])
+        self._reads_cjk = self.name == "xtts" or self._vocabulary_has_cjk()
+        self.parameters = parameter_count(self.model)
+        self.load_seconds = time.perf_counter() - started
+
+    def _vocabulary_has_cjk(self) -> bool:
+        tokenizer = getattr(self.model, "tokenizer", None)
+        characters = getattr(getattr(tokenizer, "characters", None), "characters", "") or ""
+        return bool(CJK.search(characters))
+
+    def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
+        if CJK.search(text) and not self._reads_cjk:
+            text = to_pinyin(text)
+        kwargs: dict = {"split_sentences": False}
+        if self.voices:
+            if voice and voice not in self.voices:
+                raise ModelError(f"unknown voice {voice!r}; this model has {', '.join(self.voices[:20])}")
+            kwargs["speaker"] = voice or self.voices[0]
+        if self.languages:
+            kwargs["language"] = COQUI_LANGUAGE.get(language, language)
+        if self.name == "xtts":
+            kwargs["speed"] = speed  # XTTS paces its own speech
+        samples = np.asarray(self.tts.tts(text, **kwargs), dtype=np.float32)
+        if samples.size == 0:
+            raise ModelError("the speech model returned no audio")
+        if self.name != "xtts" and speed != 1.0:
+            # Other coqui models have no reliable pace knob; stretch in time, keeping the pitch.
+            samples = librosa.effects.time_stretch(samples, rate=speed).astype(np.float32)
+        return Speech(samples, self.sample_rate)
+
+    def unload(self) -> None:
+        del self.tts, self.model
+
+
+class EspeakRuntime:
+    """espeak-ng: no weights, instant, intelligible; a fallback and a fast engine for drafts."""
+
+    role = "tts"
+    backend = "espeak"
+    name = "espeak-ng"
+    parameters = 0
+    sample_rate = 22050
+
+    def __init__(self, folder: Path | None = None, placement: Placement | None = None):
+        started = time.perf_counter()
+        self.binary = shutil.which("espeak-ng")
+        if not self.binary:
+            raise ModelError("espeak-ng is not installed (apt-get install espeak-ng)")
+        self.folder = Path(self.binary)
+        voices = subprocess.run([self.binary, "--voices"], capture_output=True, text=True, check=True).stdout
+        self.voices = [line.split()[1] for line in voices.splitlines()[1:] if len(line.split()) > 1]
+        self.load_seconds = time.perf_counter() - started
+
+    def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
+        voice = voice or ESPEAK_VOICE.get(language, language)
+        if voice not in self.voices:
+            raise ModelError(f"unknown espeak-ng voice {voice!r}")
+        with tempfile.TemporaryDirectory() as tmp:
+            source, target = Path(tmp) / "text.txt", Path(tmp) / "speech.wav"
+            source.write_text(text, encoding="utf-8")  # a file, so text is never parsed as options
+            words_per_minute = str(round(160 * speed))
+            subprocess.run(
+                [self.binary, "-v", voice, "-s", words_per_minute, "-w", str(target), "-f", str(source)],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            samples, rate = soundfile.read(target, dtype="float32")
+        if samples.size == 0:
+            raise ModelError("espeak-ng returned no audio")
+        return Speech(samples, rate)
+
+    def unload(self) -> None:
+        pass

@@ -1,0 +1,75 @@
+"""Load every configured role from S2V_WEIGHTS_DIR, run one small inference each, print a table.
+
+    S2V_WEIGHTS_DIR=weights/tiny python scripts/doctor.py
+
+Exits non-zero when any role fails; the FAIL row says why.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PIL import Image
+
+from models.device import placement_from
+from models.registry import RUNTIMES
+from settings import Settings
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"title": {"type": "string", "maxLength": 24}},
+    "required": ["title"],
+    "additionalProperties": False,
+}
+
+
+def smoke(role: str, runtime) -> str:
+    if role == "llm":
+        return str(runtime.generate_json([{"role": "user", "content": "Name a fox."}], SCHEMA))[:40]
+    if role == "t2i":
+        image = runtime.generate(["a fox under the moon"], [0], 64, 64, steps=1)[0]
+        return f"{image.size[0]}x{image.size[1]} {image.mode}"
+    if role == "i2v":
+        frames = runtime.animate(Image.new("RGB", (64, 64), "gray"), 9, 64, 64, steps=1, seed=0, fps=8)
+        return f"{len(frames)} frames {frames[0].size[0]}x{frames[0].size[1]}"
+    speech = runtime.synthesize("Hello from the doctor.", None, "en")
+    return f"{speech.seconds:.2f}s @ {speech.sample_rate} Hz"
+
+
+def checks(settings: Settings) -> list[tuple[str, str]]:
+    roles = [(role, getattr(settings, f"{role}_backend")) for role in ("llm", "t2i", "i2v", "tts")]
+    roles = [(role, backend) for role, backend in roles if backend != "none"]
+    if ("tts", "espeak") not in roles:
+        roles.append(("tts", "espeak"))  # the weightless engine is always there as a fallback
+    return roles
+
+
+def main() -> int:
+    settings = Settings()
+    placement = placement_from(settings)
+    rows, failed = [], False
+    for role, backend in checks(settings):
+        folder = settings.role_path(role) if backend != "espeak" else Path("-")
+        row = [role, backend, str(folder), placement.device, placement.dtype_name, "-", "-", ""]
+        try:
+            runtime = RUNTIMES[(role, backend)](folder, placement)
+            row[5] = f"{runtime.load_seconds:.2f}"
+            started = time.perf_counter()
+            detail = smoke(role, runtime)
+            row[6] = f"{time.perf_counter() - started:.2f}"
+            row[7] = f"OK    {detail}"
+        except Exception as error:  # the doctor reports every failure and goes on to the next role
+            failed = True
+            row[7] = f"FAIL  {type(error).__name__}: {error}"
+        rows.append(row)
+    header = ["role", "backend", "folder", "device", "dtype", "load s", "run s", "result"]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

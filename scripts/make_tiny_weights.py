@@ -1,0 +1,389 @@
+"""Build tiny random-weight models of the real architectures, offline, in the real on-disk formats.
+
+    python scripts/make_tiny_weights.py [--out weights/tiny] [--force]
+
+Each role lands in its own folder, loadable by the same `from_pretrained` / coqui code as the real
+weights: llm (Qwen2 + BPE + ChatML), t2i (SDXL), i2v (LTX-Video), i2v-svd (Stable Video Diffusion),
+tts (coqui VITS). Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+BUILD_VERSION = "7"
+STAMP = ".tiny-build"
+CORPUS = (
+    "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse. "
+    "cinematic, soft light, detailed, watercolor, portrait, landscape, storm, night, forest, "
+    "很久以前，在一片古老的竹林边，住着一只名叫阿青的小狐狸。她相信月亮上住着一位会讲故事的老婆婆。"
+    '{"scenes": [{"title": "", "prompt": "", "bgm": "calm piano"}], "characters": []} 0123456789'
+)
+CHATML = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_llm(out: Path) -> None:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    bpe.train_from_iterator([CORPUS] * 4, trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=CHATML
+    )
+    tokenizer.save_pretrained(out)
+
+    torch.manual_seed(0)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=32768,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=None,
+        tie_word_embeddings=True,
+    )
+    Qwen2ForCausalLM(config).save_pretrained(out, safe_serialization=True)
+
+
+def clip_tokenizer(out: Path) -> None:
+    """A byte-level CLIP BPE with no merges: every byte is one token, as CLIP's own tokenizer spells."""
+    from tokenizers.pre_tokenizers import ByteLevel
+    from transformers import CLIPTokenizer
+
+    chars = sorted(ByteLevel.alphabet())
+    vocab = {c: i for i, c in enumerate(chars)}
+    vocab.update({c + "</w>": i + len(chars) for i, c in enumerate(chars)})
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "vocab.json").write_text(json.dumps(vocab))
+        (Path(tmp) / "merges.txt").write_text("#version: 0.2\n")
+        tokenizer = CLIPTokenizer(str(Path(tmp) / "vocab.json"), str(Path(tmp) / "merges.txt"), model_max_length=77)
+        tokenizer.save_pretrained(out)
+
+
+def build_sdxl(out: Path) -> None:
+    import torch
+    from diffusers import (
+        AutoencoderKL,
+        EulerAncestralDiscreteScheduler,
+        StableDiffusionXLPipeline,
+        UNet2DConditionModel,
+    )
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip_tokenizer(Path(tmp))
+        tokenizer = CLIPTokenizer.from_pretrained(tmp)
+    text_config = CLIPTextConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=37,
+        num_attention_heads=4,
+        num_hidden_layers=3,
+        projection_dim=32,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        hidden_act="gelu",
+    )
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        sample_size=64,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        attention_head_dim=(2, 4),
+        use_linear_projection=True,
+        addition_embed_type="text_time",
+        addition_time_embed_dim=8,
+        transformer_layers_per_block=(1, 1),
+        projection_class_embeddings_input_dim=6 * 8 + 32,
+        cross_attention_dim=64,
+        norm_num_groups=4,
+    )
+    # Four blocks, as the real VAE: 8x spatial compression, so latents stay small at real sizes.
+    vae = AutoencoderKL(
+        block_out_channels=[8, 8, 16, 16],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 4,
+        up_block_types=["UpDecoderBlock2D"] * 4,
+        latent_channels=4,
+        norm_num_groups=4,
+        sample_size=512,
+    )
+    scheduler = EulerAncestralDiscreteScheduler(
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", timestep_spacing="trailing"
+    )
+    pipe = StableDiffusionXLPipeline(
+        vae=vae,
+        text_encoder=CLIPTextModel(text_config),
+        text_encoder_2=CLIPTextModelWithProjection(text_config),
+        tokenizer=tokenizer,
+        tokenizer_2=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+
+
+def t5_tokenizer(out: Path) -> None:
+    import sentencepiece as spm
+    from transformers import T5Tokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        corpus.write_text("\n".join(CORPUS.split(". ")))
+        spm.SentencePieceTrainer.train(
+            input=str(corpus),
+            model_prefix=str(Path(tmp) / "spiece"),
+            vocab_size=150,
+            model_type="unigram",
+            character_coverage=1.0,
+            pad_id=0,
+            eos_id=1,
+            unk_id=2,
+            bos_id=-1,
+            hard_vocab_limit=False,
+            minloglevel=2,
+        )
+        T5Tokenizer(vocab_file=str(Path(tmp) / "spiece.model"), extra_ids=0).save_pretrained(out)
+
+
+def build_ltx(out: Path) -> None:
+    import torch
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXImageToVideoPipeline,
+        LTXVideoTransformer3DModel,
+    )
+    from transformers import AutoTokenizer, T5Config, T5EncoderModel
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t5_tokenizer(Path(tmp))
+        tokenizer = AutoTokenizer.from_pretrained(tmp)
+    torch.manual_seed(0)
+    text_encoder = T5EncoderModel(
+        T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4)
+    )
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8,
+        out_channels=8,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=4,
+        attention_head_dim=8,
+        cross_attention_dim=32,
+        num_layers=1,
+        caption_channels=32,
+    )
+    # Spatial patch 4 and three spatio-temporal downsamplings: 32x spatial, 8x temporal, as LTX.
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3,
+        out_channels=3,
+        latent_channels=8,
+        block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, True, False),
+        decoder_spatio_temporal_scaling=(True, True, True, False),
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False),
+        upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=False,
+        patch_size=4,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
+    pipe = LTXImageToVideoPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        transformer=transformer,
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+
+
+def build_svd(out: Path) -> None:
+    import torch
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(0)
+    unet = UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64),  # SVD's GroupNorms use 32 groups
+        layers_per_block=1,
+        sample_size=64,
+        in_channels=8,
+        out_channels=4,
+        down_block_types=("DownBlockSpatioTemporal", "CrossAttnDownBlockSpatioTemporal"),
+        up_block_types=("CrossAttnUpBlockSpatioTemporal", "UpBlockSpatioTemporal"),
+        cross_attention_dim=32,
+        num_attention_heads=(2, 4),
+        projection_class_embeddings_input_dim=3 * 8,
+        addition_time_embed_dim=8,
+    )
+    vae = AutoencoderKLTemporalDecoder(
+        block_out_channels=[32, 32, 32, 32],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 4,
+        latent_channels=4,
+    )
+    scheduler = EulerDiscreteScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        interpolation_type="linear",
+        prediction_type="v_prediction",
+        sigma_max=700.0,
+        sigma_min=0.002,
+        steps_offset=1,
+        timestep_spacing="leading",
+        timestep_type="continuous",
+        use_karras_sigmas=True,
+    )
+    image_encoder = CLIPVisionModelWithProjection(
+        CLIPVisionConfig(
+            hidden_size=32,
+            projection_dim=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            image_size=224,  # the SVD pipeline always feeds its image encoder 224x224
+            intermediate_size=37,
+            patch_size=32,
+        )
+    )
+    pipe = StableVideoDiffusionPipeline(
+        vae=vae,
+        image_encoder=image_encoder,
+        unet=unet,
+        scheduler=scheduler,
+        feature_extractor=CLIPImageProcessor(crop_size=224, size=224),
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+
+
+def build_vits(out: Path) -> None:
+    """A coqui VITS over plain characters (no phonemizer), saved as coqui saves it: model.pth + config.json."""
+    import torch
+    from TTS.tts.configs.shared_configs import CharactersConfig
+    from TTS.tts.configs.vits_config import VitsConfig
+    from TTS.tts.models.vits import Vits, VitsArgs
+
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    config = VitsConfig(
+        text_cleaner="multilingual_cleaners",
+        use_phonemes=False,
+        characters=CharactersConfig(
+            characters_class="TTS.tts.utils.text.characters.Graphemes",
+            pad="<PAD>",
+            eos="<EOS>",
+            bos="<BOS>",
+            blank="<BLNK>",
+            characters=letters,
+            punctuations=" !'(),-.:;?",
+        ),
+        add_blank=True,
+        model_args=VitsArgs(
+            hidden_channels=16,
+            hidden_channels_ffn_text_encoder=32,
+            num_heads_text_encoder=2,
+            num_layers_text_encoder=1,
+            num_layers_posterior_encoder=1,
+            num_layers_flow=1,
+            resblock_type_decoder="2",
+            resblock_kernel_sizes_decoder=[3],
+            resblock_dilation_sizes_decoder=[[1, 3]],
+            upsample_rates_decoder=[8, 8, 4],
+            upsample_kernel_sizes_decoder=[16, 16, 8],
+            upsample_initial_channel_decoder=16,
+            # A random duration predictor says ~1 frame a symbol; this stretches it to a speaking pace.
+            length_scale=4.0,
+            use_sdp=False,  # the deterministic duration predictor: stable lengths from random weights
+            init_discriminator=False,  # training-only, and most of a VITS checkpoint's bytes
+        ),
+    )
+    config.audio.hop_length = 256
+    torch.manual_seed(0)
+    model = Vits(config)
+    config.model_args.num_chars = model.args.num_chars
+    torch.save({"model": model.state_dict()}, out / "model.pth")
+    config.save_json(str(out / "config.json"))
+
+
+BUILDERS = {
+    "llm": build_llm,
+    "t2i": build_sdxl,
+    "i2v": build_ltx,
+    "i2v-svd": build_svd,
+    "tts": build_vits,
+}
+
+
+def build(out_root: Path, force: bool = False) -> None:
+    out_root.mkdir(parents=True, exist_ok=True)
+    for name, builder in BUILDERS.items():
+        target = out_root / name
+        if not force and (target / STAMP).is_file() and (target / STAMP).read_text() == BUILD_VERSION:
+            print(f"{name:8s} up to date  {target}")
+            continue
+        started = time.perf_counter()
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_root))
+        try:
+            builder(staging)
+            (staging / STAMP).write_text(BUILD_VERSION)
+            shutil.rmtree(target, ignore_errors=True)
+            staging.rename(target)  # atomic: a half-built folder is never left under the role's name
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        print(f"{name:8s} built in {time.perf_counter() - started:5.1f}s  {target}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "weights" / "tiny")
+    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    args = parser.parse_args(argv)
+    build(args.out, force=args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The one settings object of the project: every knob is an `S2V_*` environment variable."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="S2V_", env_file=".env", extra="ignore")
+
+    # Where things live.
+    weights_dir: Path = ROOT / "weights"
+    data_dir: Path = ROOT / "data"
+    music_dir: Path | None = None
+    font_file: Path | None = None  # subtitles font; found with fontconfig when unset
+
+    # One folder per role under weights_dir (or an absolute path).
+    llm_model: str = "llm"
+    t2i_model: str = "t2i"
+    i2v_model: str = "i2v"
+    tts_model: str = "tts"
+
+    # Per-role backends: "none" turns a role off (rule-based storyboard, pan/zoom clips).
+    llm_backend: Literal["transformers", "none"] = "transformers"
+    t2i_backend: Literal["diffusers"] = "diffusers"
+    i2v_backend: Literal["diffusers", "none"] = "diffusers"
+    tts_backend: Literal["coqui", "espeak"] = "coqui"
+
+    # Placement and the GPU knobs a studio needs; all selection logic lives in models/device.py.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    attention: Literal["auto", "sdpa", "xformers", "eager"] = "auto"
+    vae_slicing: bool = True
+    vae_tiling: bool = False
+    cpu_offload: Literal["none", "model", "sequential"] = "none"
+    residency: Literal["all", "stage"] = "all"
+    max_pixels: int = Field(default=1024 * 1024, ge=64 * 64)  # keyframe pixel budget
+    t2i_batch: int = Field(default=4, ge=1, le=64)  # keyframes per diffusion call
+    i2v_frames: int = Field(default=25, ge=2, le=161)  # frames the i2v model makes per clip
+    i2v_steps: int = Field(default=25, ge=1, le=100)
+    i2v_resolution: str = "768x512"  # i2v working size (the clip is scaled to the output after)
+    llm_max_new_tokens: int = Field(default=4096, ge=64)
+
+    # HTTP server.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_keys: str = ""  # comma-separated; empty means no auth
+    max_queue: int = Field(default=32, ge=1)
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    ffmpeg_timeout: float = Field(default=1800.0, gt=0)
+    ffmpeg_workers: int = Field(default=1, ge=1, le=8)
+
+    @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return value if value is None else (ROOT / value).resolve()
+
+    def role_path(self, role: str) -> Path:
+        folder = Path(getattr(self, f"{role}_model"))
+        return folder if folder.is_absolute() else self.weights_dir / folder
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,51 @@
+"""Shared fixtures: the tiny weights (built once, offline) and settings pointing at them."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_tiny_weights  # noqa: E402
+
+from models.device import placement_from  # noqa: E402
+from models.registry import ModelRegistry  # noqa: E402
+from settings import Settings  # noqa: E402
+
+TINY = ROOT / "weights" / "tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny_weights() -> Path:
+    make_tiny_weights.build(TINY)  # idempotent: a no-op when the stamps match
+    return TINY
+
+
+def tiny_settings(data_dir: Path, **overrides) -> Settings:
+    values = {
+        "weights_dir": TINY,
+        "data_dir": data_dir,
+        "device": "cpu",
+        "i2v_frames": 9,
+        "i2v_steps": 2,
+        "i2v_resolution": "128x96",
+        "llm_max_new_tokens": 3000,
+    }
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="session")
+def settings(tiny_weights, tmp_path_factory) -> Settings:
+    return tiny_settings(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def placement(settings):
+    return placement_from(settings)
+
+
+@pytest.fixture(scope="session")
+def registry(settings) -> ModelRegistry:
+    return ModelRegistry(settings)

@@ -1,0 +1,56 @@
+"""The doctor and the weight fetcher, run as a user runs them."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run(script, *args, **env):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / script), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+
+
+def test_doctor_reports_every_role_ok(tiny_weights):
+    result = run("doctor.py", S2V_WEIGHTS_DIR=str(tiny_weights), S2V_DEVICE="cpu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines()[1:] if line.strip()]
+    assert [row.split()[:2] for row in rows] == [
+        ["llm", "transformers"],
+        ["t2i", "diffusers"],
+        ["i2v", "diffusers"],
+        ["tts", "coqui"],
+        ["tts", "espeak"],
+    ]
+    assert all("  OK  " in row for row in rows)
+
+
+def test_doctor_fails_on_missing_weights(tmp_path):
+    result = run("doctor.py", S2V_WEIGHTS_DIR=str(tmp_path), S2V_DEVICE="cpu")
+    assert result.returncode == 1
+    assert result.stdout.count("FAIL  WeightsError") == 4
+    assert "make_tiny_weights.py" in result.stdout
+
+
+def test_fetch_weights_dry_run_plans_every_role(tmp_path):
+    result = run("fetch_weights.py", "--dry-run", "--dest", str(tmp_path))
+    assert result.returncode == 0
+    assert "Qwen/Qwen3-4B-Instruct-2507" in result.stdout and "NON-COMMERCIAL" in result.stdout
+    assert not list(tmp_path.iterdir())
+
+
+def test_fetch_weights_offline_fails_clearly(tmp_path):
+    result = run("fetch_weights.py", "--role", "llm", "--dest", str(tmp_path), HF_HUB_OFFLINE="1")
+    assert result.returncode == 1
+    assert "llm      FAILED: cannot download" in result.stdout
+
+
+def test_make_tiny_weights_is_idempotent(tiny_weights):
+    result = run("make_tiny_weights.py", "--out", str(tiny_weights))
+    assert result.returncode == 0 and result.stdout.count("up to date") == 5
