@@ -1,0 +1,1 @@
+"""One module per stage; each stage is a plain function over typed inputs and outputs, no HTTP."""

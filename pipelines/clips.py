@@ -1,0 +1,203 @@
+"""Clips: one mp4 per scene of exactly round(duration * fps) frames at the output size.
+
+- `i2v` animates the keyframe with the image-to-video model, then fits its frames to the
+  duration by time-stretching: each output frame blends the two nearest model frames, so the
+  motion plays once, slowed or sped up, with no loop or jump. If the model fails for a scene,
+  that scene falls back to `kenburns` and a warning says so.
+- `kenburns` pans or zooms the keyframe with ffmpeg's zoompan (direction varies by scene).
+- `static` holds the keyframe.
+"""
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from loguru import logger
+from PIL import Image, ImageOps
+
+from models.cancel import CancelToken
+from models.errors import Cancelled
+from pipelines import ffmpeg
+from pipelines.artifacts import commit, key_of, partial, reusable
+from pipelines.specs import Clip, ClipSpec
+
+MOTIONS = ("i2v", "kenburns", "static")
+NAMED = {"480p": 480, "720p": 720, "1080p": 1080}
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
+MAX_VIDEO_PIXELS = 1920 * 1920
+ENCODE = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-an"]
+# Ken Burns moves as (zoom, x, y) zoompan expressions over the clip's progress p in 0..1.
+MOVES = [
+    ("1+0.15*p", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),  # push in
+    ("1.15", "(iw-iw/zoom)*p", "(ih-ih/zoom)/2"),  # pan right
+    ("1.15-0.15*p", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),  # pull out
+    ("1.15", "(iw-iw/zoom)*(1-p)", "(ih-ih/zoom)/2"),  # pan left
+]
+
+
+def even(value: float) -> int:
+    return max(2, round(value / 2) * 2)  # H.264 with yuv420p needs even sizes
+
+
+def video_size(resolution: str, aspect: str = "16:9") -> tuple[int, int]:
+    """'720p' / '1080p' / '480p' with an aspect, or an explicit 'WxH' (which wins)."""
+    if aspect not in ASPECTS:
+        raise ValueError("aspect must be 16:9, 9:16 or 1:1")
+    if resolution in NAMED:
+        short = NAMED[resolution]
+        across, down = ASPECTS[aspect]
+        if across >= down:
+            return even(short * across / down), short
+        return short, even(short * down / across)
+    match = SIZE.match(resolution or "")
+    if not match:
+        raise ValueError("resolution must be 480p, 720p, 1080p or WxH")
+    width, height = int(match.group(1)), int(match.group(2))
+    if width < 16 or height < 16 or width % 2 or height % 2:
+        raise ValueError("width and height must be even and at least 16")
+    if width * height > MAX_VIDEO_PIXELS:
+        raise ValueError(f"{width}x{height} is larger than the {MAX_VIDEO_PIXELS}-pixel limit")
+    return width, height
+
+
+def frame_count(duration: float, fps: int) -> int:
+    return max(1, round(duration * fps))
+
+
+def check_inputs(specs: list[ClipSpec], fps: int) -> None:
+    if not specs:
+        raise ValueError("no clips to make")
+    if len({spec.scene_id for spec in specs}) != len(specs):
+        raise ValueError("scene_id values must be unique")
+    if not 1 <= fps <= 60:
+        raise ValueError("fps must be between 1 and 60")
+    for spec in specs:
+        if not 0.5 <= spec.duration <= 30:
+            raise ValueError("duration must be between 0.5 and 30 seconds")
+        if spec.motion not in MOTIONS:
+            raise ValueError(f"motion must be one of {', '.join(MOTIONS)}")
+
+
+def cover(image: Image.Image, width: int, height: int) -> Image.Image:
+    """Scale and centre-crop to fill the frame (a 3:2 keyframe in a 9:16 video fills it)."""
+    return ImageOps.fit(image.convert("RGB"), (width, height), Image.LANCZOS)
+
+
+def still_clip(spec: ClipSpec, index: int, out: Path, width: int, height: int, fps: int, **run) -> None:
+    frames = frame_count(spec.duration, fps)
+    fill = f"scale={width * 2}:{height * 2}:force_original_aspect_ratio=increase,crop={width * 2}:{height * 2}"
+    if spec.motion == "static":
+        graph = f"{fill},scale={width}:{height},setsar=1,fps={fps},format=yuv420p"
+    else:
+        zoom, x, y = (expr.replace("p", f"(on/{max(frames - 1, 1)})") for expr in MOVES[index % len(MOVES)])
+        graph = f"{fill},zoompan=z='{zoom}':x='{x}':y='{y}':d=1:s={width}x{height}:fps={fps},setsar=1,format=yuv420p"
+    args = ["-loop", "1", "-framerate", str(fps), "-i", str(spec.frame), "-vf", graph]
+    ffmpeg.run([*args, "-frames:v", str(frames), "-r", str(fps), *ENCODE, str(out)], remove_on_failure=out, **run)
+
+
+def stretch(frames: list[np.ndarray], count: int):
+    """`count` frames spanning the model's frames once: each a blend of its two nearest neighbours."""
+    last = len(frames) - 1
+    for index in range(count):
+        position = index * last / max(count - 1, 1)
+        low = int(position)
+        high = min(low + 1, last)
+        weight = position - low
+        if weight < 1e-3 or low == high:
+            yield frames[low]
+        else:
+            blend = frames[low].astype(np.float32) * (1 - weight) + frames[high].astype(np.float32) * weight
+            yield blend.round().astype(np.uint8)
+
+
+def animated_clip(spec, index, out, width, height, fps, i2v, settings, cancel, **run) -> None:
+    work_w, work_h = (int(v) for v in settings.i2v_resolution.lower().split("x"))
+    with Image.open(spec.frame) as keyframe:
+        generated = i2v.animate(
+            cover(keyframe, work_w, work_h),
+            settings.i2v_frames,
+            work_w,
+            work_h,
+            steps=settings.i2v_steps,
+            seed=index,
+            fps=fps,
+            prompt=spec.prompt,
+            cancel=cancel,
+        )
+    frames = [np.asarray(cover(frame, width, height)) for frame in generated]
+    count = frame_count(spec.duration, fps)
+
+    def feed(pipe) -> None:
+        for frame in stretch(frames, count):
+            pipe.write(frame.tobytes())
+
+    source = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "pipe:0"]
+    ffmpeg.run(
+        [*source, "-frames:v", str(count), *ENCODE, str(out)],
+        cancel=cancel,
+        stdin_feed=feed,
+        remove_on_failure=out,
+        **run,
+    )
+
+
+def make_clips(
+    specs: list[ClipSpec],
+    out_dir: Path,
+    *,
+    fps: int,
+    width: int,
+    height: int,
+    i2v=None,
+    settings=None,
+    cancel: CancelToken | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    timeout: float = 1800.0,
+) -> tuple[list[Clip], list[str]]:
+    check_inputs(specs, fps)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clips, warnings = [], []
+    for index, spec in enumerate(specs):
+        if cancel:
+            cancel.raise_if_cancelled()
+        path = out_dir / f"{spec.scene_id}.mp4"
+        motion = spec.motion
+        if motion == "i2v" and i2v is None:
+            warnings.append(f"{spec.scene_id}: no image-to-video model is configured; used a pan/zoom instead")
+            motion = "kenburns"
+        frame_key = spec.frame.with_name(spec.frame.name + ".key")
+        key = key_of(
+            frame=str(spec.frame),
+            frame_key=frame_key.read_text() if frame_key.is_file() else spec.frame.stat().st_mtime_ns,
+            duration=spec.duration,
+            fps=fps,
+            size=(width, height),
+            motion=motion,
+            index=index,
+            model=str(getattr(i2v, "folder", "")),
+        )
+        if not reusable(path, key):
+            part = partial(path)
+            run = {"timeout": timeout}
+            if motion == "i2v":
+                try:
+                    animated_clip(spec, index, part, width, height, fps, i2v, settings, cancel, **run)
+                except Cancelled:
+                    raise
+                except Exception as error:  # one scene's failure must not fail the render
+                    logger.warning("i2v failed for {}: {}", spec.scene_id, error)
+                    warnings.append(f"{spec.scene_id}: image-to-video failed ({type(error).__name__}); used a pan/zoom")
+                    motion = "kenburns"
+            if motion != "i2v":
+                still_clip(
+                    spec.model_copy(update={"motion": motion}), index, part, width, height, fps, cancel=cancel, **run
+                )
+            commit(part, path, key)
+        clips.append(
+            Clip(scene_id=spec.scene_id, clip=path, duration=frame_count(spec.duration, fps) / fps, motion=motion)
+        )
+        if on_progress:
+            on_progress((index + 1) / len(specs))
+    return clips, warnings

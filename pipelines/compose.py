@@ -1,0 +1,262 @@
+"""Compose: clips, narration, music and subtitles into one H.264/AAC mp4 in a single ffmpeg run.
+
+The filtergraph is built only from numbers and our own names; user text (subtitles) reaches
+ffmpeg through an .ass file that ffmpeg reads from its working folder, never inside the graph.
+"""
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.cancel import CancelToken
+from pipelines import ffmpeg
+from pipelines.artifacts import partial, write_text
+from pipelines.fonts import Font, missing_glyphs
+from pipelines.text import CJK, clean
+
+# Names a client may ask for, mapped to ffmpeg's xfade transitions; "none" is a straight cut.
+TRANSITIONS = {
+    "crossfade": "fade",
+    "fade": "fade",
+    "fadeblack": "fadeblack",
+    "fadewhite": "fadewhite",
+    "dissolve": "dissolve",
+    "wipeleft": "wipeleft",
+    "wiperight": "wiperight",
+    "slideleft": "slideleft",
+    "slideright": "slideright",
+    "circleopen": "circleopen",
+    "radial": "radial",
+    "smoothleft": "smoothleft",
+    "zoomin": "zoomin",
+}
+ALL_TRANSITIONS = (*TRANSITIONS, "none")
+
+
+@dataclass
+class TimelineScene:
+    clip: Path
+    duration: float  # the clip's length
+    transition: str = "crossfade"  # into the next scene
+    audio: Path | None = None
+    speech_seconds: float = 0.0
+    text: str = ""
+
+
+@dataclass
+class Composition:
+    video: Path
+    subtitles: Path | None
+    duration: float
+    starts: list[float]
+    warnings: list[str]
+
+
+def timeline(scenes: list[TimelineScene], transition_seconds: float) -> tuple[list[float], list[float], float]:
+    """Each scene's start, each boundary's overlap, and the total: sum of clips minus overlaps."""
+    starts, overlaps, cursor = [], [], 0.0
+    for index, scene in enumerate(scenes):
+        starts.append(cursor)
+        last = index == len(scenes) - 1
+        overlap = 0.0 if last or scene.transition == "none" else transition_seconds
+        overlap = min(overlap, scene.duration / 2, scenes[index + 1].duration / 2) if not last else 0.0
+        overlaps.append(overlap)
+        cursor += scene.duration - overlap
+    return starts, overlaps, cursor
+
+
+def stamp(seconds: float, comma: bool) -> str:
+    centis = round(seconds * 100)
+    hours, rest = divmod(centis, 360000)
+    minutes, rest = divmod(rest, 6000)
+    secs, centis = divmod(rest, 100)
+    if comma:
+        return f"{hours:02d}:{minutes:02d}:{secs:02d},{centis * 10:03d}"
+    return f"{hours:d}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+def wrap(text: str, per_line: int) -> list[str]:
+    """Break CJK text every `per_line` characters (libass only wraps at spaces); words elsewhere."""
+    lines, current = [], ""
+    for word in text.split(" ") if not CJK.search(text) else list(text):
+        joiner = "" if CJK.search(text) or not current else " "
+        if current and len(current) + len(joiner) + len(word) > per_line:
+            lines.append(current)
+            current, joiner = "", ""
+        current += joiner + word
+    return [*lines, current] if current else lines
+
+
+def ass_text(line: str) -> str:
+    # "{" opens an override block and "\" an escape in ASS; show them as their full-width forms.
+    return line.replace("\\", "＼").replace("{", "｛").replace("}", "｝")
+
+
+def subtitle_files(cues, width: int, height: int, family: str) -> tuple[str, str]:
+    size = max(12, round(min(width, height) * 0.055))
+    margin = round(width * 0.06)
+    per_line_cjk = max(6, (width - 2 * margin) // size)
+    srt, events = [], []
+    for number, (start, end, text) in enumerate(cues, 1):
+        lines = wrap(" ".join(text.split()), per_line_cjk if CJK.search(text) else per_line_cjk * 2)
+        srt.append(f"{number}\n{stamp(start, True)} --> {stamp(end, True)}\n" + "\n".join(lines) + "\n")
+        joined = r"\N".join(ass_text(line) for line in lines)
+        events.append(f"Dialogue: 0,{stamp(start, False)},{stamp(end, False)},Default,,0,0,0,,{joined}")
+    ass = "\n".join(
+        [
+            "[Script Info]",
+            "ScriptType: v4.00+",
+            f"PlayResX: {width}",
+            f"PlayResY: {height}",
+            "WrapStyle: 0",
+            "ScaledBorderAndShadow: yes",
+            "",
+            "[V4+ Styles]",
+            "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+            "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+            "Alignment, MarginL, MarginR, MarginV, Encoding",
+            f"Style: Default,{family},{size},&H00FFFFFF,&H000000FF,&H00101010,&H80000000,0,0,0,0,100,100,0,0,"
+            f"1,{max(1, size // 14)},1,2,{margin},{margin},{round(height * 0.06)},1",
+            "",
+            "[Events]",
+            "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+            *events,
+            "",
+        ]
+    )
+    return "\n".join(srt), ass
+
+
+def filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index, subtitles) -> str:
+    parts = []
+    for i in range(len(scenes)):
+        parts.append(
+            f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+            f"setsar=1,fps={fps},format=yuv420p,settb=AVTB[v{i}]"
+        )
+    current, length = "v0", scenes[0].duration
+    for i in range(1, len(scenes)):
+        out = f"x{i}"
+        if overlaps[i - 1] > 0:
+            kind = TRANSITIONS[scenes[i - 1].transition]
+            offset = length - overlaps[i - 1]
+            parts.append(
+                f"[{current}][v{i}]xfade=transition={kind}:duration={overlaps[i - 1]:.4f}:offset={offset:.4f}[{out}]"
+            )
+        else:
+            parts.append(f"[{current}][v{i}]concat=n=2:v=1:a=0[{out}]")
+        current, length = out, length + scenes[i].duration - overlaps[i - 1]
+    video_out = current
+    if subtitles:
+        parts.append(f"[{current}]ass=filename=subtitles.ass:fontsdir=fonts[vsub]")
+        video_out = "vsub"
+    parts.append(f"[{video_out}]trim=duration={total:.4f},setpts=PTS-STARTPTS[vout]")
+
+    voices = []
+    audio_input = len(scenes)
+    for i, scene in enumerate(scenes):
+        if scene.audio is None:
+            continue
+        delay = round(starts[i] * 1000)
+        parts.append(
+            f"[{audio_input}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            f"adelay={delay}|{delay}[a{i}]"
+        )
+        voices.append(f"[a{i}]")
+        audio_input += 1
+    if voices:
+        parts.append(f"{''.join(voices)}amix=inputs={len(voices)}:normalize=0:duration=longest,apad[voice]")
+    else:
+        parts.append("anullsrc=r=48000:cl=stereo[voice]")
+    if music_index is None:
+        parts.append(f"[voice]atrim=duration={total:.4f}[aout]")
+    else:
+        fade_out = max(total - 2.0, 0.0)
+        parts += [
+            f"[voice]atrim=duration={total:.4f},asplit=2[vmix][vkey]",
+            f"[{music_index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            f"atrim=duration={total:.4f},volume=0.35,afade=t=in:d=1.5,afade=t=out:st={fade_out:.3f}:d=2[music]",
+            # The voice keys a compressor on the music: music dips under speech and returns between lines.
+            "[music][vkey]sidechaincompress=threshold=0.02:ratio=10:attack=15:release=400[ducked]",
+            "[vmix][ducked]amix=inputs=2:normalize=0:duration=first[aout]",
+        ]
+    return ";".join(parts)
+
+
+def compose(
+    scenes: list[TimelineScene],
+    out: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    transition_seconds: float = 0.5,
+    music: Path | None = None,
+    subtitles: bool = True,
+    font: Font | None = None,
+    cancel: CancelToken | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    timeout: float = 1800.0,
+) -> Composition:
+    if not scenes:
+        raise ValueError("nothing to compose")
+    if any(scene.transition not in ALL_TRANSITIONS for scene in scenes):
+        raise ValueError(f"transition must be one of {', '.join(ALL_TRANSITIONS)}")
+    starts, overlaps, total = timeline(scenes, transition_seconds)
+    warnings: list[str] = []
+    cues = [
+        (starts[i], starts[i] + max(s.speech_seconds, 0.5), clean(s.text))
+        for i, s in enumerate(scenes)
+        if clean(s.text)
+    ]
+    srt_path = out.with_suffix(".srt")
+    burn = subtitles and bool(cues)
+    if burn and font is None:
+        raise ValueError("subtitles need a font")
+    srt, ass = subtitle_files(cues, width, height, font.family if font else "sans-serif")
+    with tempfile.TemporaryDirectory(prefix=".compose-", dir=out.parent) as work:
+        work_dir = Path(work)
+        if burn:
+            missing = missing_glyphs(font, "".join(text for _, _, text in cues))
+            if missing:
+                warnings.append(
+                    f"the subtitle font {font.family} lacks {len(missing)} character(s); they show as boxes"
+                )
+            (work_dir / "subtitles.ass").write_text(ass, encoding="utf-8")
+            (work_dir / "fonts").mkdir()
+            os.symlink(font.file, work_dir / "fonts" / font.file.name)
+        inputs = [arg for scene in scenes for arg in ("-i", str(scene.clip))]
+        inputs += [arg for scene in scenes if scene.audio for arg in ("-i", str(scene.audio))]
+        music_index = None
+        if music is not None:
+            music_index = len(scenes) + sum(1 for scene in scenes if scene.audio)
+            inputs += ["-stream_loop", "-1", "-i", str(music)]
+        graph = filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index, burn)
+        (work_dir / "graph.txt").write_text(graph)
+        target = partial(out)
+        ffmpeg.run(
+            [
+                *inputs,
+                "-/filter_complex",  # the graph is read from a file: no length limit, no shell
+                "graph.txt",
+                "-map",
+                "[vout]",
+                "-map",
+                "[aout]",
+                *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-r", str(fps)),
+                *("-c:a", "aac", "-b:a", "160k", "-ar", "48000"),
+                *("-movflags", "+faststart", "-t", f"{total:.4f}", str(target.resolve())),
+            ],
+            duration=total,
+            cancel=cancel,
+            on_progress=on_progress,
+            timeout=timeout,
+            cwd=work_dir,
+            remove_on_failure=target,
+        )
+        os.replace(target, out)
+    if cues:
+        write_text(srt_path, srt)
+    return Composition(out, srt_path if cues else None, total, starts, warnings)

@@ -1,0 +1,94 @@
+"""Narration: one audio file per line, text made speakable, long lines spoken in pieces and joined."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from models.cancel import CancelToken
+from pipelines import ffmpeg
+from pipelines.artifacts import commit, key_of, partial, reusable
+from pipelines.specs import Audio, Line
+from pipelines.text import detect_language, sentences, speakable
+
+PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
+PAUSE_SECONDS = 0.15
+MAX_LINE_CHARS = 5000
+
+
+def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
+    if not lines:
+        raise ValueError("no lines to speak")
+    if len({line.scene_id for line in lines}) != len(lines):
+        raise ValueError("scene_id values must be unique")
+    if any(len(line.text) > MAX_LINE_CHARS for line in lines):
+        raise ValueError(f"a line is longer than {MAX_LINE_CHARS} characters")
+    if not 0.5 <= speed <= 2.0:
+        raise ValueError("speed must be between 0.5 and 2.0")
+    if fmt not in ("wav", "mp3"):
+        raise ValueError("format must be wav or mp3")
+
+
+def speak(tts, text: str, voice: str | None, language: str, speed: float) -> tuple[np.ndarray, int]:
+    """Speak a whole line: piece by piece at sentence ends, joined with a short pause."""
+    pieces = sentences(speakable(text, language), PIECE_CHARS.get(language, 220))
+    chunks, rate = [], tts.sample_rate
+    for piece in pieces:
+        if not any(ch.isalnum() for ch in piece):
+            continue  # punctuation alone has nothing to say
+        speech = tts.synthesize(piece, voice, language, speed)
+        rate = speech.sample_rate
+        chunks += [speech.samples, np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)]
+    if not chunks:  # a line with nothing speakable still gets its moment of silence
+        return np.zeros(int(0.5 * rate), dtype=np.float32), rate
+    return np.concatenate(chunks[:-1]), rate
+
+
+def make_narration(
+    lines: list[Line],
+    out_dir: Path,
+    tts,
+    *,
+    voice: str | None = None,
+    speed: float = 1.0,
+    fmt: str = "wav",
+    language: str = "auto",
+    cancel: CancelToken | None = None,
+    on_progress: Callable[[float], None] | None = None,
+    timeout: float = 600.0,
+) -> list[Audio]:
+    check_inputs(lines, speed, fmt)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    audios = []
+    for index, line in enumerate(lines):
+        if cancel:
+            cancel.raise_if_cancelled()
+        lang = detect_language(line.text) if language == "auto" else language
+        path = out_dir / f"{line.scene_id}.{fmt}"
+        key = key_of(text=line.text, voice=voice, speed=speed, language=lang, model=str(tts.folder), fmt=fmt)
+        if not reusable(path, key):
+            samples, rate = speak(tts, line.text, voice, lang, speed)
+            wav = partial(path.with_suffix(".wav"))
+            soundfile.write(wav, samples, rate, subtype="PCM_16")
+            if fmt == "mp3":
+                mp3 = partial(path)
+                ffmpeg.run(
+                    ["-i", str(wav), "-c:a", "libmp3lame", "-q:a", "2", str(mp3)],
+                    cancel=cancel,
+                    timeout=timeout,
+                    remove_on_failure=mp3,
+                )
+                wav.unlink()
+                wav = mp3
+            commit(wav, path, key)
+        audios.append(Audio(scene_id=line.scene_id, audio=path, duration=round(duration_of(path), 3)))
+        if on_progress:
+            on_progress((index + 1) / len(lines))
+    return audios
+
+
+def duration_of(path: Path) -> float:
+    if path.suffix == ".wav":
+        return soundfile.info(path).duration
+    return ffmpeg.probe(path).duration

@@ -1,0 +1,164 @@
+"""Storyboard: story text -> scenes with English image prompts, narration, music mood, characters.
+
+The story is cut into N balanced scenes by sentences, so every word of it is narrated in its own
+language and nothing is invented or lost. The LLM writes only what needs understanding (titles,
+English prompts, moods, the cast) under a JSON schema; with no LLM, or when it fails, a
+rule-based planner fills those in and the result says so in `warnings`.
+"""
+
+import re
+
+from loguru import logger
+
+from models.cancel import CancelToken
+from models.errors import Cancelled
+from pipelines.specs import Character, Scene, Storyboard
+from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
+
+MAX_STORY_CHARS = 20_000
+MAX_SCENES = 24
+DEFAULT_SCENES = 6
+EXCERPT_CHARS = 400  # per scene, what the LLM reads; it writes visuals, not the narration
+DEFAULT_NEGATIVE = "lowres, blurry, deformed, watermark, text, signature"
+
+SYSTEM = (
+    "You are a storyboard artist. For each numbered scene of the story, write a short title in the "
+    "story's language, an English text-to-image prompt describing what the camera sees (subjects, "
+    "setting, lighting, composition) in the given visual style, an English negative prompt, a few "
+    "English words for the background music mood, and the names of the characters who appear. "
+    "List every recurring character once with an English visual description (age, build, face, "
+    "hair, clothes) so the artist draws them the same way in every scene. Answer with JSON only."
+)
+
+
+def schema(scene_count: int) -> dict:
+    text = {"type": "string", "minLength": 1}
+    scene = {
+        "type": "object",
+        "properties": {
+            "title": {**text, "maxLength": 40},
+            "prompt": {**text, "maxLength": 320},
+            "negative_prompt": {"type": "string", "maxLength": 120},
+            "bgm": {**text, "maxLength": 40},
+            "characters": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 4},
+        },
+        "required": ["title", "prompt", "negative_prompt", "bgm", "characters"],
+        "additionalProperties": False,
+    }
+    character = {
+        "type": "object",
+        "properties": {"name": {**text, "maxLength": 30}, "description": {**text, "maxLength": 200}},
+        "required": ["name", "description"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "characters": {"type": "array", "items": character, "maxItems": 6},
+            "scenes": {"type": "array", "items": scene, "minItems": scene_count, "maxItems": scene_count},
+        },
+        "required": ["characters", "scenes"],
+        "additionalProperties": False,
+    }
+
+
+def check_inputs(story: str, scenes: int | None, language: str) -> str:
+    story = clean(story)
+    if not story:
+        raise ValueError("story is empty")
+    if len(story) > MAX_STORY_CHARS:
+        raise ValueError(f"story is longer than {MAX_STORY_CHARS} characters")
+    if scenes is not None and not 1 <= scenes <= MAX_SCENES:
+        raise ValueError(f"scenes must be between 1 and {MAX_SCENES}")
+    if language not in ("auto", "zh", "en"):
+        raise ValueError("language must be auto, zh or en")
+    return story
+
+
+def split_scenes(story: str, count: int, language: str) -> list[str]:
+    """The story's own words, cut into at most `count` balanced scenes at sentence ends."""
+    return [join_sentences(group, language) for group in balanced_groups(sentences(story), count)]
+
+
+def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict], list[Character]]:
+    scenes = []
+    for text in texts:
+        first = sentences(text)[0] if sentences(text) else text
+        title = first[:16] if language == "zh" else " ".join(first.split()[:6])
+        words = " ".join(text.split()[:40]) if language == "en" else text[:80]
+        scenes.append(
+            {
+                "title": title.rstrip("，,。.!?！？"),
+                "prompt": f"{words}, {style}".strip(", "),
+                "negative_prompt": DEFAULT_NEGATIVE,
+                "bgm": "gentle ambient",
+                "characters": [],
+            }
+        )
+    return scenes, []
+
+
+def llm_messages(texts: list[str], style: str) -> list[dict]:
+    numbered = "\n".join(f"Scene {i + 1}: {text[:EXCERPT_CHARS]}" for i, text in enumerate(texts))
+    return [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": f"Visual style: {style}\nNumber of scenes: {len(texts)}\n\n{numbered}"},
+    ]
+
+
+def with_characters(prompt: str, names: list[str], cast: dict[str, str]) -> str:
+    """Append each present character's fixed description, so faces and clothes match across scenes."""
+    looks = [f"{name}: {cast[name]}" for name in names if name in cast]
+    return "; ".join([prompt, *looks]) if looks else prompt
+
+
+def make_storyboard(
+    story: str,
+    *,
+    style: str = "cinematic storybook illustration",
+    scenes: int | None = None,
+    language: str = "auto",
+    llm=None,
+    max_new_tokens: int = 4096,
+    cancel: CancelToken | None = None,
+) -> Storyboard:
+    story = check_inputs(story, scenes, language)
+    style = clean(style)[:200] or "cinematic storybook illustration"
+    language = detect_language(story) if language == "auto" else language
+    texts = split_scenes(story, scenes or DEFAULT_SCENES, language)
+    warnings: list[str] = []
+    if scenes and len(texts) < scenes:
+        warnings.append(f"the story has {len(texts)} sentence(s), so it makes {len(texts)} scene(s), not {scenes}")
+
+    plan, cast = None, []
+    if llm is None:
+        warnings.append("no LLM configured: titles and prompts come from the rule-based planner")
+    else:
+        try:
+            answer = llm.generate_json(llm_messages(texts, style), schema(len(texts)), max_new_tokens, cancel)
+            plan = answer["scenes"]
+            cast = [Character(**c) for c in answer["characters"]]
+        except Cancelled:
+            raise
+        except Exception as error:  # any LLM failure falls back; the render goes on
+            logger.warning("storyboard LLM failed, using rules: {}", error)
+            warnings.append("the LLM failed, so titles and prompts come from the rule-based planner")
+    if plan is None:
+        plan, cast = rule_based(texts, style, language)
+
+    names = {c.name: c.description for c in cast}
+    board = []
+    for index, (text, item) in enumerate(zip(texts, plan, strict=True)):
+        present = [name for name in dict.fromkeys(item["characters"]) if name in names]
+        board.append(
+            Scene(
+                scene_id=f"s{index + 1}",
+                title=item["title"],
+                prompt=with_characters(item["prompt"], present, names),
+                negative_prompt=item["negative_prompt"] or DEFAULT_NEGATIVE,
+                narration=text,
+                bgm=re.sub(r"\s+", " ", item["bgm"]).strip(),
+                characters=present,
+            )
+        )
+    return Storyboard(storyboard=board, characters=cast, style=style, language=language, warnings=warnings)

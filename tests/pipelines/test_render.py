@@ -1,0 +1,108 @@
+"""Whole renders on the tiny weights: the output a user gets, determinism, cancel, batch."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models.cancel import CancelToken
+from models.errors import Cancelled
+from models.registry import ModelRegistry
+from pipelines import ffmpeg
+from pipelines.render import ImageOptions, RenderOptions, VideoOptions, render
+from tests.conftest import ROOT, tiny_settings
+
+FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
+LIGHTHOUSE = (ROOT / "samples" / "lighthouse.en.txt").read_text()
+
+
+def options(**overrides):
+    base = dict(
+        scene_count=3, video=VideoOptions(fps=8, resolution="320x180"), image=ImageOptions(resolution="128x96", seed=5)
+    )
+    return RenderOptions(**{**base, **overrides})
+
+
+@pytest.fixture(scope="module")
+def fox_render(registry, tmp_path_factory):
+    return render(FOX, tmp_path_factory.mktemp("fox"), registry, options())
+
+
+def test_render_output(fox_render):
+    result = fox_render
+    info = ffmpeg.probe(result.video)
+    assert info.video_codec == "h264" and info.audio_codec == "aac"
+    assert (info.width, info.height) == (320, 180) and info.fps == 8
+    overlaps = 0.5 * (len(result.clips) - 1)
+    expected = sum(clip.duration for clip in result.clips) - overlaps
+    assert result.duration == pytest.approx(expected, abs=0.1)
+    assert info.duration == pytest.approx(expected, abs=0.1)
+    cues = result.subtitles.read_text().strip().split("\n\n")
+    assert len(cues) == len(result.storyboard.storyboard) == 3
+    for clip, audio in zip(result.clips, result.audios, strict=True):
+        assert clip.duration >= audio.duration  # each scene is at least as long as its narration
+    task = result.video.parent
+    for name in ("storyboard.json", "final.srt", "frames/s1.png", "audio/s1.wav", "clips/s1.mp4"):
+        assert (task / name).is_file()
+    assert set(result.timings) == {"storyboard", "frames", "narration", "clips", "compose"}
+
+
+def test_same_seed_same_keyframes(registry, fox_render, tmp_path):
+    again = render(FOX, tmp_path, registry, options())
+    for first, second in zip(fox_render.frames, again.frames, strict=True):
+        assert np.array_equal(np.asarray(Image.open(first.frame)), np.asarray(Image.open(second.frame)))
+
+
+def test_rerun_reuses_finished_artifacts(registry, fox_render):
+    task = fox_render.video.parent
+    before = {p: p.stat().st_mtime_ns for p in (task / "frames").glob("*.png")}
+    render(FOX, task, registry, options())
+    assert {p: p.stat().st_mtime_ns for p in (task / "frames").glob("*.png")} == before
+
+
+def test_cancel_stops_a_render_and_leaves_no_partial_files(registry, tmp_path):
+    token = CancelToken()
+
+    def progress(stage, fraction):
+        if stage == "clips":
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        render(LIGHTHOUSE, tmp_path, registry, options(), cancel=token, on_progress=progress)
+    assert not (tmp_path / "final.mp4").exists()
+    assert not list(tmp_path.rglob(".*part*"))
+
+
+def test_vertical_render_with_rules_and_music_warning(tmp_path):
+    registry = ModelRegistry(tiny_settings(tmp_path, llm_backend="none", i2v_backend="none", tts_backend="espeak"))
+    result = render(
+        LIGHTHOUSE,
+        tmp_path / "task",
+        registry,
+        options(aspect="9:16", music=True, video=VideoOptions(fps=8, resolution="480p")),
+    )
+    info = ffmpeg.probe(result.video)
+    assert (info.width, info.height) == (480, 854)
+    assert any("rule-based" in w for w in result.warnings)
+    assert any("S2V_MUSIC_DIR" in w for w in result.warnings)
+    assert any("no image-to-video model" in w for w in result.warnings)
+
+
+def test_batch_render_keeps_going_and_skips_done(tmp_path, tiny_weights):
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    (stories / "good.txt").write_text("A fox saw the moon. The moon smiled back.")
+    (stories / "empty.txt").write_text("   ")
+    command = [sys.executable, str(ROOT / "scripts" / "batch_render.py"), str(stories), "--out", str(tmp_path / "out")]
+    command += ["--scenes", "2", "--fps", "8", "--resolution", "320x180", "--motion", "kenburns"]
+    env = {**os.environ, "S2V_WEIGHTS_DIR": str(tiny_weights), "S2V_DATA_DIR": str(tmp_path / "data")}
+    env["S2V_LLM_BACKEND"] = "none"
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert first.returncode == 1
+    assert "failed: empty: ValueError: story is empty" in first.stderr
+    assert (tmp_path / "out" / "good.mp4").is_file() and (tmp_path / "out" / "good.srt").is_file()
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert "skip   good" in second.stderr + second.stdout

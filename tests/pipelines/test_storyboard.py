@@ -1,0 +1,81 @@
+import jsonschema
+import pytest
+
+from pipelines.storyboard import make_storyboard, schema
+from tests.conftest import ROOT
+
+FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
+LIGHTHOUSE = (ROOT / "samples" / "lighthouse.en.txt").read_text()
+
+
+def squash(text):
+    return "".join(text.split())
+
+
+def test_rule_based_storyboard_narrates_the_whole_story():
+    board = make_storyboard(FOX, scenes=5)
+    assert board.language == "zh" and len(board.storyboard) == 5
+    assert [s.scene_id for s in board.storyboard] == ["s1", "s2", "s3", "s4", "s5"]
+    assert squash("".join(s.narration for s in board.storyboard)) == squash(FOX)
+    assert any("rule-based" in w for w in board.warnings)
+
+
+def test_scene_count_is_clamped_to_the_sentences():
+    board = make_storyboard("One sentence only. And a second.", scenes=6)
+    assert len(board.storyboard) == 2
+    assert any("makes 2 scene(s)" in w for w in board.warnings)
+
+
+def test_tiny_llm_writes_schema_valid_scenes(registry):
+    board = make_storyboard(LIGHTHOUSE, scenes=3, llm=registry.get("llm"), max_new_tokens=3000)
+    assert len(board.storyboard) == 3 and board.language == "en"
+    assert not any("rule-based" in w for w in board.warnings)
+    assert squash(" ".join(s.narration for s in board.storyboard)) == squash(LIGHTHOUSE)
+    for scene in board.storyboard:
+        assert scene.title and scene.prompt and scene.bgm
+
+
+class FakeLLM:
+    def __init__(self, answer=None, error=None):
+        self.answer, self.error = answer, error
+
+    def generate_json(self, messages, schema_, max_new_tokens, cancel):
+        if self.error:
+            raise self.error
+        jsonschema.validate(self.answer, schema_)
+        return self.answer
+
+
+def test_character_descriptions_are_injected_into_their_scenes():
+    scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano"}
+    answer = {
+        "characters": [{"name": "Pepper", "description": "a small black cat with a red collar"}],
+        "scenes": [
+            {**scene, "prompt": "a lighthouse at night", "characters": ["Pepper", "Ghost"]},
+            {**scene, "prompt": "a boat in a storm", "characters": []},
+        ],
+    }
+    board = make_storyboard("The cat ran. The boat came home.", scenes=2, llm=FakeLLM(answer))
+    first, second = board.storyboard
+    assert first.prompt == "a lighthouse at night; Pepper: a small black cat with a red collar"
+    assert first.characters == ["Pepper"]  # an unknown name is dropped
+    assert second.prompt == "a boat in a storm" and second.negative_prompt
+
+
+def test_llm_failure_falls_back_with_a_warning():
+    board = make_storyboard(LIGHTHOUSE, scenes=2, llm=FakeLLM(error=RuntimeError("boom")))
+    assert len(board.storyboard) == 2
+    assert any("LLM failed" in w for w in board.warnings)
+
+
+@pytest.mark.parametrize(
+    ("story", "scenes", "message"),
+    [("", None, "empty"), ("  \u200b \n", None, "empty"), ("x" * 20001, None, "longer"), ("ok.", 0, "between")],
+)
+def test_bad_inputs(story, scenes, message):
+    with pytest.raises(ValueError, match=message):
+        make_storyboard(story, scenes=scenes)
+
+
+def test_schema_fixes_the_scene_count():
+    assert schema(4)["properties"]["scenes"]["minItems"] == schema(4)["properties"]["scenes"]["maxItems"] == 4
