@@ -20,7 +20,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines import ffmpeg
 from pipelines.artifacts import commit, key_of, partial, reusable
-from pipelines.specs import Clip, ClipSpec
+from pipelines.specs import Clip, ClipSpec, check_scene_ids
 
 MOTIONS = ("i2v", "kenburns", "static")
 NAMED = {"480p": 480, "720p": 720, "1080p": 1080}
@@ -67,10 +67,7 @@ def frame_count(duration: float, fps: int) -> int:
 
 
 def check_inputs(specs: list[ClipSpec], fps: int) -> None:
-    if not specs:
-        raise ValueError("no clips to make")
-    if len({spec.scene_id for spec in specs}) != len(specs):
-        raise ValueError("scene_id values must be unique")
+    check_scene_ids(specs, "clips to make")
     if not 1 <= fps <= 60:
         raise ValueError("fps must be between 1 and 60")
     for spec in specs:

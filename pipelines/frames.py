@@ -7,7 +7,7 @@ from pathlib import Path
 
 from models.cancel import CancelToken
 from pipelines.artifacts import commit, key_of, partial, reusable
-from pipelines.specs import Frame, FrameSpec
+from pipelines.specs import Frame, FrameSpec, check_scene_ids
 
 RESOLUTION = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
 MAX_SEED = 2**63 - 1
@@ -26,10 +26,7 @@ def parse_resolution(text: str, max_pixels: int) -> tuple[int, int]:
 
 
 def check_inputs(specs: list[FrameSpec], steps: int, guidance: float, seed: int | None) -> None:
-    if not specs:
-        raise ValueError("no scenes to draw")
-    if len({spec.scene_id for spec in specs}) != len(specs):
-        raise ValueError("scene_id values must be unique")
+    check_scene_ids(specs, "scenes to draw")
     if not 1 <= steps <= 8:
         raise ValueError("num_steps must be between 1 and 8")
     if not 0 <= guidance <= 10:

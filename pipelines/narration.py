@@ -9,7 +9,7 @@ import soundfile
 from models.cancel import CancelToken
 from pipelines import ffmpeg
 from pipelines.artifacts import commit, key_of, partial, reusable
-from pipelines.specs import Audio, Line
+from pipelines.specs import Audio, Line, check_scene_ids
 from pipelines.text import detect_language, sentences, speakable
 
 PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
@@ -18,10 +18,7 @@ MAX_LINE_CHARS = 5000
 
 
 def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
-    if not lines:
-        raise ValueError("no lines to speak")
-    if len({line.scene_id for line in lines}) != len(lines):
-        raise ValueError("scene_id values must be unique")
+    check_scene_ids(lines, "lines to speak")
     if any(len(line.text) > MAX_LINE_CHARS for line in lines):
         raise ValueError(f"a line is longer than {MAX_LINE_CHARS} characters")
     if not 0.5 <= speed <= 2.0:

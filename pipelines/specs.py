@@ -67,7 +67,9 @@ class Clip(BaseModel):
     motion: str
 
 
-class StageResult(BaseModel):
-    """What every stage hands back besides its items: the warnings a user should see."""
-
-    warnings: list[str] = Field(default_factory=list)
+def check_scene_ids(items: list, what: str) -> None:
+    """Every stage takes a non-empty list whose scene_ids name files, so they must be unique."""
+    if not items:
+        raise ValueError(f"no {what}")
+    if len({item.scene_id for item in items}) != len(items):
+        raise ValueError("scene_id values must be unique")
