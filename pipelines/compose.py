@@ -206,10 +206,11 @@ def compose(
         raise ValueError(f"transition must be one of {', '.join(ALL_TRANSITIONS)}")
     starts, overlaps, total = timeline(scenes, transition_seconds)
     warnings: list[str] = []
+    texts = [clean(scene.text) for scene in scenes]
     cues = [
-        (starts[i], starts[i] + max(s.speech_seconds, 0.5), clean(s.text))
-        for i, s in enumerate(scenes)
-        if clean(s.text)
+        (start, start + max(scene.speech_seconds, 0.5), text)
+        for start, scene, text in zip(starts, scenes, texts, strict=True)
+        if text
     ]
     srt_path = out.with_suffix(".srt")
     burn = subtitles and bool(cues)

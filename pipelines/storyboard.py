@@ -83,7 +83,7 @@ def split_scenes(story: str, count: int, language: str) -> list[str]:
 def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict], list[Character]]:
     scenes = []
     for text in texts:
-        first = sentences(text)[0] if sentences(text) else text
+        first = next(iter(sentences(text)), text)
         title = first[:16] if language == "zh" else " ".join(first.split()[:6])
         words = " ".join(text.split()[:40]) if language == "en" else text[:80]
         scenes.append(
