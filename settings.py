@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     ffmpeg_timeout: float = Field(default=1800.0, gt=0)
     ffmpeg_workers: int = Field(default=1, ge=1, le=8)
+    shutdown_grace: float = Field(default=10.0, ge=0)  # seconds running tasks get when the server stops
 
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod

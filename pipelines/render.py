@@ -1,11 +1,15 @@
 """Render: storyboard -> frames -> narration -> clips -> compose, with progress and cancel.
 
+`generate` runs the model stages and `finish` the ffmpeg composition, so a server can hand the
+second to an ffmpeg pool while its GPU worker starts on the next task; `render` runs both.
+
 Every stage writes under the task folder (storyboard.json, frames/, audio/, clips/, final.mp4,
 final.srt) with a key beside each artifact, so running the same render again reuses what is done.
 """
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -13,13 +17,15 @@ from pydantic import BaseModel, Field
 from models.cancel import CancelToken
 from pipelines import clips as clips_stage
 from pipelines.artifacts import key_of, reusable, write_json
-from pipelines.compose import TimelineScene, compose
-from pipelines.fonts import find_font
-from pipelines.frames import make_frames, parse_resolution
+from pipelines.compose import ALL_TRANSITIONS, TimelineScene, compose
+from pipelines.fonts import Font, find_font
+from pipelines.frames import MAX_SEED, make_frames, parse_resolution
+from pipelines.frames import check_inputs as check_frames
 from pipelines.music import pick_track
 from pipelines.narration import make_narration
-from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, Line, Storyboard
-from pipelines.storyboard import make_storyboard
+from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, InvalidInput, Line, Storyboard, blame
+from pipelines.storyboard import MAX_SCENES, make_storyboard
+from pipelines.storyboard import check_inputs as check_story
 
 STAGES = ("storyboard", "frames", "narration", "clips", "compose")
 WEIGHTS = {"storyboard": 0.1, "frames": 0.3, "narration": 0.1, "clips": 0.3, "compose": 0.2}
@@ -68,6 +74,22 @@ class RenderResult(BaseModel):
     timings: dict[str, float]
 
 
+@dataclass
+class Generated:
+    """What the model stages made, and what composition needs to finish the video."""
+
+    storyboard: Storyboard
+    frames: list[Frame]
+    audios: list[Audio]
+    clips: list[Clip]
+    width: int
+    height: int
+    overlap: float
+    font: Font | None
+    warnings: list[str]
+    timings: dict[str, float]
+
+
 Progress = Callable[[str, float], None]
 
 
@@ -75,7 +97,44 @@ def scene_seconds(speech: float, transition: float) -> float:
     return max(MIN_SCENE_SECONDS, speech + PAD_SECONDS) + transition
 
 
-def render(
+def _stage_starter(report: Progress, cancel: CancelToken):
+    def stage(name: str):
+        report(name, 0.0)
+        cancel.raise_if_cancelled()
+        return time.perf_counter(), (lambda fraction: report(name, fraction))
+
+    return stage
+
+
+def check_inputs(story: str, options: RenderOptions, settings) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Everything that needs no model; returns the keyframe and video sizes."""
+    with blame("story"):
+        check_story(story, options.scene_count, options.language)
+    with blame("options.image.resolution"):
+        image_size = parse_resolution(
+            options.image.resolution or KEYFRAME_SIZES.get(options.aspect, ""), settings.max_pixels
+        )
+    with blame("options.image"):
+        check_frames([FrameSpec(scene_id="s1", prompt="-")], options.image.num_steps, options.image.cfg_scale, None)
+    if options.image.seed is not None and not 0 <= options.image.seed <= MAX_SEED - MAX_SCENES:
+        raise InvalidInput(f"seed must be between 0 and {MAX_SEED - MAX_SCENES}", "options.image.seed")
+    with blame("options.video.resolution"):
+        video_size = clips_stage.video_size(options.video.resolution, options.aspect)
+    with blame("options.video.fps"):
+        if not 1 <= options.video.fps <= 60:
+            raise ValueError("fps must be between 1 and 60")
+    if options.video.transition not in ALL_TRANSITIONS:
+        raise InvalidInput(f"transition must be one of {', '.join(ALL_TRANSITIONS)}", "options.video.transition")
+    if options.video.motion not in clips_stage.MOTIONS:
+        raise InvalidInput(f"motion must be one of {', '.join(clips_stage.MOTIONS)}", "options.video.motion")
+    if not 0 <= options.video.transition_duration <= 2:
+        raise InvalidInput("transition_duration must be between 0 and 2", "options.video.transition_duration")
+    if not 0.5 <= options.speed <= 2.0:
+        raise InvalidInput("speed must be between 0.5 and 2.0", "options.speed")
+    return image_size, video_size
+
+
+def generate(
     story: str,
     task_dir: Path,
     registry,
@@ -83,26 +142,18 @@ def render(
     *,
     cancel: CancelToken | None = None,
     on_progress: Progress | None = None,
-) -> RenderResult:
+) -> Generated:
     options = options or RenderOptions()
     settings = registry.settings
     cancel = cancel or CancelToken()
     report = on_progress or (lambda stage, fraction: None)
-    # Checks that need no model, before any model is touched.
-    image_size = parse_resolution(
-        options.image.resolution or KEYFRAME_SIZES.get(options.aspect, ""), settings.max_pixels
-    )
-    width, height = clips_stage.video_size(options.video.resolution, options.aspect)
+    image_size, (width, height) = check_inputs(story, options, settings)  # before any model is touched
     font = find_font(settings.font_file) if options.subtitles else None
     task_dir.mkdir(parents=True, exist_ok=True)
     warnings: list[str] = []
     timings: dict[str, float] = {}
 
-    def stage(name: str):
-        report(name, 0.0)
-        cancel.raise_if_cancelled()
-        return time.perf_counter(), (lambda fraction: report(name, fraction))
-
+    stage = _stage_starter(report, cancel)
     started, progress = stage("storyboard")
     board_path = task_dir / "storyboard.json"
     board_key = key_of(story=story, options=options.model_dump(), llm=settings.role_path("llm"))
@@ -183,7 +234,34 @@ def render(
     warnings += clip_warnings
     timings["clips"] = time.perf_counter() - started
 
-    started, progress = stage("compose")
+    return Generated(
+        storyboard=board,
+        frames=frames,
+        audios=audios,
+        clips=clips,
+        width=width,
+        height=height,
+        overlap=overlap,
+        font=font,
+        warnings=warnings,
+        timings=timings,
+    )
+
+
+def finish(
+    made: Generated,
+    task_dir: Path,
+    settings,
+    options: RenderOptions,
+    *,
+    cancel: CancelToken | None = None,
+    on_progress: Progress | None = None,
+) -> RenderResult:
+    cancel = cancel or CancelToken()
+    report = on_progress or (lambda stage, fraction: None)
+    scenes, clips, audios = made.storyboard.storyboard, made.clips, made.audios
+    warnings, timings = list(made.warnings), dict(made.timings)
+    started, progress = _stage_starter(report, cancel)("compose")
     music = None
     if options.music:
         music = pick_track(settings.music_dir, [s.bgm for s in scenes])
@@ -195,13 +273,13 @@ def render(
             for s, c, a in zip(scenes, clips, audios, strict=True)
         ],
         task_dir / "final.mp4",
-        width=width,
-        height=height,
+        width=made.width,
+        height=made.height,
         fps=options.video.fps,
-        transition_seconds=overlap,
+        transition_seconds=made.overlap,
         music=music,
         subtitles=options.subtitles,
-        font=font,
+        font=made.font,
         cancel=cancel,
         on_progress=progress,
         timeout=settings.ffmpeg_timeout,
@@ -212,10 +290,24 @@ def render(
         video=composition.video,
         subtitles=composition.subtitles,
         duration=round(composition.duration, 3),
-        storyboard=board,
-        frames=frames,
+        storyboard=made.storyboard,
+        frames=made.frames,
         clips=clips,
         audios=audios,
         warnings=warnings,
         timings={k: round(v, 3) for k, v in timings.items()},
     )
+
+
+def render(
+    story: str,
+    task_dir: Path,
+    registry,
+    options: RenderOptions | None = None,
+    *,
+    cancel: CancelToken | None = None,
+    on_progress: Progress | None = None,
+) -> RenderResult:
+    options = options or RenderOptions()
+    made = generate(story, task_dir, registry, options, cancel=cancel, on_progress=on_progress)
+    return finish(made, task_dir, registry.settings, options, cancel=cancel, on_progress=on_progress)

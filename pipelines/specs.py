@@ -1,5 +1,8 @@
 """Typed inputs and outputs of the stages."""
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -67,9 +70,34 @@ class Clip(BaseModel):
     motion: str
 
 
+SCENE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class InvalidInput(ValueError):
+    """A bad input, with the request field it came from (dotted, e.g. `image_style.resolution`)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@contextmanager
+def blame(field: str) -> Iterator[None]:
+    """Turn a check's ValueError into an InvalidInput that names `field`."""
+    try:
+        yield
+    except InvalidInput:
+        raise
+    except ValueError as error:
+        raise InvalidInput(str(error), field) from None
+
+
 def check_scene_ids(items: list, what: str) -> None:
-    """Every stage takes a non-empty list whose scene_ids name files, so they must be unique."""
+    """Every stage takes a non-empty list whose scene_ids name files: safe names, each once."""
     if not items:
         raise ValueError(f"no {what}")
+    for item in items:
+        if not SCENE_ID.match(item.scene_id):
+            raise ValueError("scene_id must be 1-64 letters, digits, '_' or '-'")
     if len({item.scene_id for item in items}) != len(items):
         raise ValueError("scene_id values must be unique")

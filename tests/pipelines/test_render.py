@@ -102,7 +102,7 @@ def test_batch_render_keeps_going_and_skips_done(tmp_path, tiny_weights):
     env["S2V_LLM_BACKEND"] = "none"
     first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 1
-    assert "failed: empty: ValueError: story is empty" in first.stderr
+    assert "failed: empty: InvalidInput: story is empty" in first.stderr
     assert (tmp_path / "out" / "good.mp4").is_file() and (tmp_path / "out" / "good.srt").is_file()
     second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert "skip   good" in second.stderr + second.stdout

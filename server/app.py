@@ -1,0 +1,43 @@
+"""The FastAPI app: settings, the job table and its GPU worker, the routes, one error shape."""
+
+import asyncio
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from loguru import logger
+
+from models.registry import ModelRegistry
+from server import errors
+from server.jobs import Jobs
+from server.limits import BodyLimit
+from server.routes import files, ops, tasks, work
+from settings import Settings, get_settings
+
+VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, registry: ModelRegistry | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        jobs = Jobs(settings, registry or ModelRegistry(settings))
+        app.state.jobs = jobs
+        jobs.start()  # the worker loads and warms the models; /readyz says when it is done
+        logger.info("serving on http://{}:{} (data in {})", settings.host, settings.port, settings.data_dir)
+        yield
+        logger.info("shutting down: no new tasks; running ones get {}s", settings.shutdown_grace)
+        await asyncio.to_thread(jobs.shutdown, settings.shutdown_grace)
+
+    app = FastAPI(
+        title="story2video",
+        version=VERSION,
+        summary="A story in, a narrated video out: local models on one GPU, an in-process job table.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for module in (work, tasks, files, ops):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,81 @@
+"""One error shape everywhere: {"error": {"code", "message", "field"}}; never a traceback."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from loguru import logger
+from starlette.exceptions import HTTPException
+
+from pipelines.specs import InvalidInput
+from server.schemas import ErrorPublic
+
+CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    429: "queue_full",
+    503: "not_ready",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, *, code: str | None = None, field: str | None = None, headers=None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+        self.code = code or CODES.get(status, "error")
+        self.headers = headers or {}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def field_of(location: tuple) -> str | None:
+    """('body', 'frames', 0, 'frame') -> 'frames[0].frame'; query and header names as they are."""
+    parts = list(location[1:] if location and location[0] in ("body", "query", "header", "path") else location)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or None
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError):
+        return error_response(error.status, error.code, error.message, error.field, error.headers)
+
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, error: InvalidInput):
+        return error_response(400, "invalid_request", str(error), error.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError):
+        first = error.errors()[0]
+        if first["type"] == "json_invalid":
+            return error_response(400, "invalid_request", "the body is not valid JSON", "body")
+        field = field_of(tuple(first["loc"]))
+        if first["type"] == "missing" and field is None:
+            return error_response(400, "invalid_request", "a JSON body is required", "body")
+        message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+        return error_response(400, "invalid_request", message, field)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException):
+        message = error.detail if isinstance(error.detail, str) else "request failed"
+        return error_response(error.status_code, CODES.get(error.status_code, "error"), message, None, error.headers)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, error: Exception):
+        logger.opt(exception=error).error("unhandled error on {} {}", request.method, request.url.path)
+        return error_response(500, "internal_error", "internal error; the server log has the details")
+
+
+ERROR_RESPONSES = {
+    status: {"model": ErrorPublic, "description": code.replace("_", " ")}
+    for status, code in CODES.items()
+    if status != 405
+}

@@ -1,0 +1,338 @@
+"""The job table's behaviour: submit, run, report, cancel, delete, wait.
+
+The GPU worker thread runs each task's model stages in order; a task's ffmpeg part (composition,
+pan/zoom clips) goes to a small pool, so composing one task overlaps generating the next. Routes
+only call `submit`, `cancel`, `delete` and `wait`; nothing here blocks the event loop.
+"""
+
+import asyncio
+import hashlib
+import json
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+from loguru import logger
+
+from models.cancel import CancelToken
+from models.errors import Cancelled, ModelError
+from pipelines.ffmpeg import FFmpegError
+from pipelines.specs import InvalidInput
+from server import handlers, paths
+from server.events import FINAL_EVENTS, EventBus
+from server.store import Task, TaskStore
+from server.worker import Worker
+
+PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
+ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+
+
+class QueueFull(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+class ShuttingDown(Exception):
+    pass
+
+
+class Job:
+    """One running task as the stages see it: its request, folder, cancel token and progress hook."""
+
+    def __init__(self, jobs: "Jobs", task: Task, cancel: CancelToken):
+        self.jobs, self.task, self.cancel = jobs, task, cancel
+        self.request = task.request
+        self.settings, self.registry = jobs.settings, jobs.registry
+        self.task_dir = jobs.task_dir(task.task_id)
+        self.resolve = handlers.FrameResolver(self.settings.data_dir, lambda tid: jobs.readable(tid, task.owner))
+        self._stage_started = time.perf_counter()
+        self._published_at = 0.0
+
+    def url(self, path: Path) -> str:
+        return paths.url_of(path, self.settings.data_dir)
+
+    def report(self, stage: str, fraction: float) -> None:
+        task = self.task
+        with self.jobs.lock:
+            changed = stage != task.stage
+            if changed:
+                self.close_stage()
+                task.stage = stage
+                self._stage_started = time.perf_counter()
+                self._entry(stage).update(status="running")
+                self.jobs.publish(task, "stage", {"stage": stage, "status": "running"})
+            self._entry(stage)["progress"] = round(min(max(fraction, 0.0), 1.0), 4)
+            weights = handlers.WEIGHTS.get(task.kind) or {s["name"]: 1.0 for s in task.stages}
+            task.progress = round(
+                sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
+            )
+        now = time.monotonic()
+        if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
+            self._published_at = now
+            self.jobs.publish(task, "progress", {"progress": task.progress, "stage": stage, "stage_progress": fraction})
+        self.jobs.store.save(task, throttle=not changed)  # a new stage is written at once
+
+    def close_stage(self) -> None:
+        task = self.task
+        if task.stage is None:
+            return
+        seconds = round(time.perf_counter() - self._stage_started, 3)
+        task.timings[task.stage] = round(task.timings.get(task.stage, 0.0) + seconds, 3)
+        self._entry(task.stage).update(status="done", progress=1.0)
+        self.jobs.publish(task, "stage", {"stage": task.stage, "status": "done", "seconds": seconds})
+        logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, task.stage, seconds)
+
+    def _entry(self, stage: str) -> dict:
+        return next(s for s in self.task.stages if s["name"] == stage)
+
+
+class Jobs:
+    def __init__(self, settings, registry):
+        self.settings, self.registry = settings, registry
+        self.lock = threading.RLock()
+        self.store = TaskStore(settings.data_dir / "tasks.sqlite3")
+        self.bus = EventBus()
+        self.worker = Worker(settings, registry, self._run_gpu_part, self.describe)
+        self.accepting = True
+        self.interrupting = False
+        self._tokens: dict[str, CancelToken] = {}
+        self._durations: deque[float] = deque(maxlen=20)
+
+    # --- lifecycle
+
+    def start(self) -> None:
+        for task in self.store.recover():
+            logger.info("task {} {} queued again after a restart", task.task_id, task.kind)
+            self._enqueue(task)
+        self.worker.start()
+
+    def shutdown(self, grace: float) -> None:
+        """Stop taking work; let running tasks finish within `grace`, then interrupt them."""
+        self.accepting = False
+        deadline = time.monotonic() + grace
+        while self.store.count("running") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with self.lock:
+            self.interrupting = True
+            running = [t for t in list(self._tokens) if (task := self.store.get(t)) and task.status == "running"]
+            for task_id in running:
+                self._tokens[task_id].cancel()
+        self.worker.stop(timeout=10.0)
+        self.store.recover()  # whatever still runs is marked interrupted
+        self.store.close()
+
+    # --- the API the routes use
+
+    def task_dir(self, task_id: str) -> Path:
+        return self.settings.data_dir / task_id
+
+    def readable(self, task_id: str, owner: str) -> bool:
+        task = self.store.get(task_id)
+        return task is not None and task.owner == owner
+
+    def new_task_id(self, kind: str) -> str:
+        return f"{kind[:2]}_{secrets.token_hex(8)}"
+
+    def submit(self, kind: str, owner: str, body, idempotency_key: str | None) -> tuple[Task, bool]:
+        """Check, store and queue a task; returns it and whether it is new (False: an idempotent retry)."""
+        if not self.accepting:
+            raise ShuttingDown()
+        spec = handlers.KINDS[kind]
+        body_hash = hashlib.sha256(
+            json.dumps([kind, body.model_dump(mode="json")], sort_keys=True).encode()
+        ).hexdigest()
+        if idempotency_key:
+            earlier = self.store.by_idempotency_key(owner, idempotency_key)
+            if earlier is not None:
+                if earlier.body_hash != body_hash:
+                    raise IdempotencyConflict()
+                return earlier, False
+        active = self.store.count("pending", "running")
+        if active >= self.settings.max_queue:
+            raise QueueFull(self.retry_after(active))
+        task_id = self.new_task_id(kind)
+        task_dir = self.task_dir(task_id)
+        resolve = handlers.FrameResolver(self.settings.data_dir, lambda tid: self.readable(tid, owner))
+        try:
+            request = spec.prepare(body, self.settings, task_dir, resolve)
+        except Exception:
+            shutil.rmtree(task_dir, ignore_errors=True)
+            raise
+        task = Task(
+            task_id=task_id,
+            kind=kind,
+            owner=owner,
+            request=request,
+            stages=[{"name": name, "status": "pending", "progress": 0.0} for name in spec.stages],
+            idempotency_key=idempotency_key,
+            body_hash=body_hash,
+        )
+        with self.lock:
+            self.store.add(task)
+        logger.info("task {} {} pending", task_id, kind)
+        self._enqueue(task)
+        return task, True
+
+    def cancel(self, task: Task) -> None:
+        with self.lock:
+            token = self._tokens.get(task.task_id)
+            if token:
+                token.cancel()
+            if task.status == "pending":  # never runs: the worker skips it when it comes up
+                self._finish(task, "cancelled", error={"code": "cancelled", "message": "cancelled before it ran"})
+
+    async def delete(self, task: Task) -> None:
+        if not task.finished:
+            self.cancel(task)
+            await self.wait(task.task_id, 60)
+        with self.lock:
+            self.store.delete(task.task_id)
+            self.bus.forget(task.task_id)
+            self._tokens.pop(task.task_id, None)
+        await asyncio.to_thread(shutil.rmtree, self.task_dir(task.task_id), True)
+
+    async def wait(self, task_id: str, seconds: float) -> None:
+        """Until the task ends or `seconds` pass."""
+        task = self.store.get(task_id)
+        if task is None or task.finished or seconds <= 0:
+            return
+
+        deadline = time.monotonic() + seconds
+        with self.bus.subscribe(lambda e: e.task_id == task_id, replay_task=task_id) as events:
+            while (left := deadline - time.monotonic()) > 0:
+                event = await events.get(left)
+                if event is None or event.event in FINAL_EVENTS:
+                    return
+
+    def retry_after(self, active: int) -> int:
+        """Seconds until a queue slot is likely free, from recent task durations."""
+        typical = sum(self._durations) / len(self._durations) if self._durations else 5.0
+        return int(min(600, max(1, round(typical))))
+
+    def publish(self, task: Task, event: str, data: dict) -> None:
+        self.bus.publish(task.task_id, task.owner, event, {"status": task.status, **data})
+
+    # --- running
+
+    def _enqueue(self, task: Task) -> None:
+        self._tokens[task.task_id] = CancelToken()
+        if handlers.KINDS[task.kind].plan(task.request).gpu is None:
+            self.worker.pool.submit(self._run_whole_on_pool, task.task_id)
+        else:
+            self.worker.queue.put(task.task_id)
+
+    def _begin(self, task_id: str) -> Job | None:
+        with self.lock:
+            task = self.store.get(task_id)
+            if task is None or task.status != "pending":
+                return None  # cancelled or deleted while it waited
+            task.status, task.started_at = "running", time.time()
+            self.store.save(task)
+            logger.info(
+                "task {} {} running after {:.2f}s in the queue", task_id, task.kind, time.time() - task.created_at
+            )
+            job = Job(self, task, self._tokens.setdefault(task_id, CancelToken()))
+        job.task_dir.mkdir(parents=True, exist_ok=True)
+        job.report(task.stages[0]["name"], 0.0)
+        return job
+
+    def _run_gpu_part(self, task_id: str) -> None:
+        job = self._begin(task_id)
+        if job is None:
+            return
+        plan = handlers.KINDS[job.task.kind].plan(job.request)
+        try:
+            state = plan.gpu(job)
+        except BaseException as error:
+            self._fail(job, error)
+            return
+        if plan.ffmpeg is None:
+            self._succeed(job, state)
+        else:
+            self.worker.pool.submit(self._run_ffmpeg_part, job, plan, state)
+
+    def _run_ffmpeg_part(self, job: Job, plan: handlers.Plan, state) -> None:
+        try:
+            outcome = plan.ffmpeg(job, state)
+        except BaseException as error:
+            self._fail(job, error)
+            return
+        self._succeed(job, outcome)
+
+    def _run_whole_on_pool(self, task_id: str) -> None:
+        job = self._begin(task_id)
+        if job is not None:
+            self._run_ffmpeg_part(job, handlers.KINDS[job.task.kind].plan(job.request), None)
+
+    def _succeed(self, job: Job, outcome: handlers.Outcome) -> None:
+        result, warnings = outcome
+        with self.lock:
+            job.close_stage()
+            job.task.warnings = list(warnings)
+            self._finish(job.task, "done", result=result)
+
+    def _fail(self, job: Job, error: BaseException) -> None:
+        task = job.task
+        partials = [p for p in job.task_dir.rglob(".*.part*")] if job.task_dir.is_dir() else []
+        for part in partials:  # a stopped stage leaves no half-written file behind
+            part.unlink(missing_ok=True)
+        if isinstance(error, Cancelled) and self.interrupting:
+            status, code, message = "error", "interrupted", "the server shut down while this task was running"
+        elif isinstance(error, Cancelled):
+            status, code, message = "cancelled", "cancelled", "cancelled while running"
+        else:
+            status, code, message = "error", *self.describe(error)
+            if code == "internal_error":
+                logger.opt(exception=error).error("task {} failed", task.task_id)
+        with self.lock:
+            self._finish(task, status, error={"code": code, "message": message, "stage": task.stage})
+
+    def describe(self, error: BaseException) -> tuple[str, str]:
+        """A stable code and a message fit for a client: no host path, no memory address."""
+        if isinstance(error, ModelError | FFmpegError):
+            code = error.code
+        elif isinstance(error, InvalidInput):
+            code = "invalid_request"
+        elif isinstance(error, OSError):
+            code = "storage_error"
+        else:
+            return "internal_error", f"internal error ({type(error).__name__}); the server log has the details"
+        return code, self.scrub(str(error))
+
+    def scrub(self, message: str) -> str:
+        for folder, name in ((self.settings.data_dir, "/data"), (self.settings.weights_dir, "$S2V_WEIGHTS_DIR")):
+            message = message.replace(str(folder.resolve()), name).replace(str(folder), name)
+        message = ABSOLUTE_PATH.sub(lambda m: m.group(0) if m.group(0).startswith("/data/") else "<path>", message)
+        return ADDRESS.sub("0x…", message)[:2000]
+
+    def _finish(self, task: Task, status: str, *, result: dict | None = None, error: dict | None = None) -> None:
+        if task.finished:
+            return
+        task.status, task.result, task.error, task.finished_at = status, result, error, time.time()
+        if status == "done":
+            task.progress = 1.0
+        seconds = task.finished_at - (task.started_at or task.created_at)
+        if task.started_at:
+            self._durations.append(seconds)
+        self.store.save(task)
+        self._tokens.pop(task.task_id, None)
+        if self.store.get(task.task_id) is None:  # deleted while it ran: its files go too
+            shutil.rmtree(self.task_dir(task.task_id), ignore_errors=True)
+        self.publish(task, "done" if status == "done" else "error", {"error": error})
+        logger.info(
+            "task {} {} {} in {:.2f}s{}",
+            task.task_id,
+            task.kind,
+            status,
+            seconds,
+            f" ({error['code']})" if error else "",
+        )

@@ -1,0 +1,123 @@
+"""Tasks: read, list, cancel, delete, and their events (SSE per task, WebSocket for all of a caller's)."""
+
+import asyncio
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
+
+from server.auth import caller, websocket_caller
+from server.errors import ERROR_RESPONSES, ApiError
+from server.events import FINAL_EVENTS, Event
+from server.routes.common import jobs_of, owned_task, task_public
+from server.schemas import Kind, Status, TaskListPublic, TaskPublic
+from server.store import Task
+
+router = APIRouter(tags=["tasks"])
+Caller = Annotated[str, Depends(caller)]
+KEEPALIVE = 15.0  # seconds between SSE comments, so proxies keep an idle stream open
+RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404)}
+
+
+@router.get("/tasks", response_model=TaskListPublic, responses=RESPONSES)
+def list_tasks(
+    request: Request,
+    owner: Caller,
+    status: Status | None = None,
+    kind: Kind | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=20, pattern=r"^\d+$")] = None,
+):
+    """The caller's tasks, newest first; `next_cursor` pages to older ones."""
+    tasks = jobs_of(request).store.select(owner, status, kind, int(cursor) if cursor else None, limit)
+    next_cursor = str(tasks[-1].seq) if len(tasks) == limit else None
+    return {"tasks": [task_public(t) for t in tasks], "next_cursor": next_cursor}
+
+
+@router.get("/tasks/{task_id}", response_model=TaskPublic, responses=RESPONSES)
+def get_task(task_id: str, request: Request, owner: Caller):
+    return task_public(owned_task(request, task_id, owner))
+
+
+@router.post("/tasks/{task_id}/cancel", response_model=TaskPublic, responses={**RESPONSES, 409: ERROR_RESPONSES[409]})
+def cancel_task(task_id: str, request: Request, owner: Caller):
+    """A pending task never runs; a running one stops within one denoising step or ffmpeg poll."""
+    task = owned_task(request, task_id, owner)
+    if task.finished:
+        raise ApiError(409, f"the task is already {task.status}", code="task_finished")
+    jobs_of(request).cancel(task)
+    return task_public(task)
+
+
+@router.delete("/tasks/{task_id}", status_code=204, responses=RESPONSES)
+async def delete_task(task_id: str, request: Request, owner: Caller):
+    """Cancel the task if needed, then remove it and every file it made."""
+    await jobs_of(request).delete(owned_task(request, task_id, owner))
+
+
+def final_event(task: Task) -> Event:
+    """What a finished task's stream ends with when its history is gone (the server restarted)."""
+    data = {"status": task.status, "error": task.error}
+    return Event(0, task.task_id, task.owner, "done" if task.status == "done" else "error", data)
+
+
+def sse(event: Event) -> str:
+    return f"id: {event.id}\nevent: {event.event}\ndata: {json.dumps(event.public(), ensure_ascii=False)}\n\n"
+
+
+@router.get(
+    "/tasks/{task_id}/events",
+    responses={**RESPONSES, 200: {"content": {"text/event-stream": {}}, "description": "SSE"}},
+    response_class=StreamingResponse,
+)
+async def task_events(task_id: str, request: Request, owner: Caller):
+    """Server-Sent Events (`stage`, `progress`, `done`, `error`), the task's past events first."""
+    task = owned_task(request, task_id, owner)
+    jobs = jobs_of(request)
+
+    async def stream():
+        with jobs.bus.subscribe(lambda e: e.task_id == task_id, replay_task=task_id) as events:
+            if task.finished and not any(e.event in FINAL_EVENTS for e in events.pending):
+                yield sse(final_event(task))
+                return
+            while jobs.accepting:
+                event = await events.get(KEEPALIVE)
+                if event is None:
+                    yield ": keepalive\n\n"
+                    continue
+                yield sse(event)
+                if event.event in FINAL_EVENTS:
+                    return
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+@router.websocket("/ws")
+async def all_events(websocket: WebSocket):
+    """Every event of the caller's tasks from now on, one JSON message each (key: header or ?api_key=)."""
+    owner = websocket_caller(websocket)
+    if owner is None:
+        await websocket.close(code=4401, reason="a valid API key is required")
+        return
+    await websocket.accept()
+    jobs = jobs_of(websocket)
+    receiver = asyncio.ensure_future(websocket.receive())  # completes when the client goes away
+    try:
+        with jobs.bus.subscribe(lambda e: e.owner == owner) as events:
+            while True:
+                step = asyncio.ensure_future(events.get())
+                done, _ = await asyncio.wait({step, receiver}, return_when=asyncio.FIRST_COMPLETED)
+                if step in done:
+                    await websocket.send_json(step.result().public())
+                else:
+                    step.cancel()  # cancelling a queue read loses nothing
+                if receiver in done:
+                    if receiver.result()["type"] == "websocket.disconnect":
+                        return
+                    receiver = asyncio.ensure_future(websocket.receive())  # a client's ping: ignored
+    except WebSocketDisconnect:
+        return
+    finally:
+        receiver.cancel()

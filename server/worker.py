@@ -1,0 +1,75 @@
+"""The GPU worker thread (the only thread that runs models) and the ffmpeg pool.
+
+The worker's first job is to load every enabled model and warm it with one small inference, so
+the first real request does not pay for lazy initialisation; `/readyz` turns 200 only after that.
+"""
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from loguru import logger
+from PIL import Image
+
+from models.registry import ROLES
+
+
+def warm(registry) -> dict[str, float]:
+    """Load each role and run the smallest inference it accepts; returns seconds per role."""
+    seconds = {}
+    for role in ROLES:
+        started = time.perf_counter()
+        runtime = registry.get(role)
+        if runtime is None:
+            continue
+        if role == "llm":
+            runtime.generate([{"role": "user", "content": "Hello"}], max_new_tokens=2)
+        elif role == "t2i":
+            runtime.generate(["a lighthouse at dusk"], [0], 64, 64, steps=1)
+        elif role == "i2v":
+            width, height = runtime.fit_size(128, 128)
+            runtime.animate(Image.new("RGB", (width, height)), 2, width, height, steps=1, seed=0, fps=8)
+        elif role == "tts":
+            runtime.synthesize("Hello.", None, "en", 1.0)
+        seconds[role] = round(time.perf_counter() - started, 3)
+        logger.info("warmed {} in {:.2f}s", role, seconds[role])
+        if registry.settings.residency == "stage":
+            registry.unload(role)  # with one model resident at a time, warming is loading
+    return seconds
+
+
+class Worker:
+    def __init__(self, settings, registry, run_task: Callable[[str], None], describe: Callable):
+        self.registry = registry
+        self.run_task = run_task
+        self.describe = describe  # an exception -> (code, message) fit for a client
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.pool = ThreadPoolExecutor(settings.ffmpeg_workers, thread_name_prefix="ffmpeg")
+        self.ready = threading.Event()
+        self.load_error: tuple[str, str] | None = None  # code and message when loading failed
+        self.warm_seconds: dict[str, float] = {}
+        self._thread = threading.Thread(target=self._loop, name="gpu-worker", daemon=True)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> None:
+        self.queue.put(None)
+        self._thread.join(timeout)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _loop(self) -> None:
+        try:
+            self.warm_seconds = warm(self.registry)
+            self.ready.set()
+        except Exception as error:
+            self.load_error = self.describe(error)
+            logger.error("loading the models failed: {}", error)
+        while (task_id := self.queue.get()) is not None:
+            self.run_task(task_id)

@@ -1,0 +1,118 @@
+"""`python -m server` as a user runs it: killed with -9 mid-render, restarted, nothing finished is lost."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+from tests.server.conftest import STORY
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, env: dict, log):
+        self.env, self.log = env, log
+        self.url = f"http://127.0.0.1:{env['S2V_PORT']}"
+        self.process = None
+
+    def start(self) -> httpx.Client:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server"], cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        client = httpx.Client(base_url=self.url, timeout=30)
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.process.poll() is None, "the server exited"
+            try:
+                if client.get("/readyz").status_code == 200:
+                    return client
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "not ready in 120 s"
+            time.sleep(0.2)
+
+    def stop(self, sig=signal.SIGKILL) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(60)
+
+
+@pytest.fixture
+def server(tiny_weights, tmp_path):
+    env = {
+        **os.environ,
+        "S2V_WEIGHTS_DIR": str(tiny_weights),
+        "S2V_DATA_DIR": str(tmp_path / "data"),
+        "S2V_PORT": str(free_port()),
+        "S2V_DEVICE": "cpu",
+        "S2V_LLM_BACKEND": "none",
+        # a slow image-to-video step, so the render is surely running when it is killed
+        "S2V_I2V_RESOLUTION": "256x256",
+        "S2V_I2V_FRAMES": "97",
+        "S2V_I2V_STEPS": "100",
+    }
+    with open(tmp_path / "server.log", "wb") as log:
+        process = Server(env, log)
+        yield process
+        if process.process and process.process.poll() is None:
+            process.stop()
+
+
+def test_kill_mid_render_then_restart(server):
+    client = server.start()
+    finished = client.post("/storyboard", params={"wait": 60}, json={"story": STORY, "scenes": 2}).json()
+    assert finished["status"] == "done"
+    render = {"story": STORY, "options": {"scene_count": 3, "image": {"resolution": "64x64"}}}
+    render["options"]["video"] = {"fps": 8, "resolution": "160x90", "motion": "i2v"}
+    running = client.post("/render", json=render).json()["task_id"]
+    deadline = time.monotonic() + 60
+    while client.get(f"/tasks/{running}").json()["stage"] != "clips":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    queued = client.post("/storyboard", json={"story": STORY, "scenes": 1}).json()["task_id"]
+    assert client.get(f"/tasks/{queued}").json()["status"] == "pending"
+    server.stop(signal.SIGKILL)
+
+    client = server.start()
+    again = client.get(f"/tasks/{finished['task_id']}").json()
+    assert again["status"] == "done" and again["result"] == finished["result"]
+    assert client.get(f"/data/{finished['task_id']}/storyboard.json").status_code == 200
+    interrupted = client.get(f"/tasks/{running}").json()
+    assert interrupted["status"] == "error"
+    assert interrupted["error"]["code"] == "interrupted" and interrupted["error"]["stage"] == "clips"
+    events = client.get(f"/tasks/{running}/events").text
+    assert "event: error" in events
+    deadline = time.monotonic() + 60
+    while client.get(f"/tasks/{queued}").json()["status"] != "done":  # queued work runs after the restart
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_sigterm_marks_what_runs_after_the_grace_period(server):
+    server.env["S2V_SHUTDOWN_GRACE"] = "0"
+    client = server.start()
+    render = {"story": STORY, "options": {"scene_count": 3, "image": {"resolution": "64x64"}}}
+    render["options"]["video"] = {"fps": 8, "resolution": "160x90", "motion": "i2v"}
+    running = client.post("/render", json=render).json()["task_id"]
+    deadline = time.monotonic() + 60
+    while client.get(f"/tasks/{running}").json()["stage"] != "clips":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    started = time.monotonic()
+    assert server.stop(signal.SIGTERM) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it caught
+    assert time.monotonic() - started < 20  # one denoising step, not the rest of the render
+    client = server.start()
+    task = client.get(f"/tasks/{running}").json()
+    assert task["status"] == "error" and task["error"]["code"] == "interrupted"
+    folder = server.env["S2V_DATA_DIR"] + f"/{running}"
+    assert not [name for _, _, names in os.walk(folder) for name in names if ".part" in name]
