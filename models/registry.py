@@ -77,8 +77,7 @@ class ModelRegistry:
                 free_accelerator_memory()
 
     def report(self) -> list[dict]:
-        with self._lock:
-            loaded = list(self._models.items())
+        loaded = list(dict(self._models).items())  # no lock: a report must not wait for a model to load
         return [
             asdict(
                 LoadedModel(

@@ -140,6 +140,19 @@ def animated_clip(spec, index, out, width, height, fps, i2v, settings, cancel, *
     )
 
 
+def load_i2v(registry, warnings: list[str]):
+    """The image-to-video runtime, or None with a warning if it cannot load: clips then pan and zoom."""
+    try:
+        return registry.get("i2v")
+    except Cancelled:
+        raise
+    except Exception as error:  # weights missing, out of memory while loading: the render goes on
+        logger.warning("image-to-video model unavailable: {}", error)
+        code = getattr(error, "code", type(error).__name__)
+        warnings.append(f"the image-to-video model could not be loaded ({code}); scenes use a pan/zoom instead")
+        return None
+
+
 def make_clips(
     specs: list[ClipSpec],
     out_dir: Path,

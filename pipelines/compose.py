@@ -5,7 +5,9 @@ ffmpeg through an .ass file that ffmpeg reads from its working folder, never ins
 """
 
 import os
+import re
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,16 +79,33 @@ def stamp(seconds: float, comma: bool) -> str:
     return f"{hours:d}:{minutes:02d}:{secs:02d}.{centis:02d}"
 
 
+def columns(text: str) -> int:
+    """Display width: a CJK character is two columns, as wide as two Latin letters."""
+    return sum(2 if CJK.match(ch) or unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def wrap(text: str, per_line: int) -> list[str]:
-    """Break CJK text every `per_line` characters (libass only wraps at spaces); words elsewhere."""
+    """Lines of at most `per_line` columns, broken between words or between CJK characters.
+
+    libass wraps only at spaces, so CJK text needs breaks of its own; Latin words in mixed text
+    stay whole unless one alone is longer than a line.
+    """
+    tokens = re.findall(r"\S+?(?=[\u3000-\u9fff\uf900-\uffef]|\s|$)|[\u3000-\u9fff\uf900-\uffef]|\s+", text)
     lines, current = [], ""
-    for word in text.split(" ") if not CJK.search(text) else list(text):
-        joiner = "" if CJK.search(text) or not current else " "
-        if current and len(current) + len(joiner) + len(word) > per_line:
-            lines.append(current)
-            current, joiner = "", ""
-        current += joiner + word
-    return [*lines, current] if current else lines
+    for token in tokens:
+        if token.isspace():
+            current += " " if current else ""
+            continue
+        while columns(token) > per_line:  # a word longer than a line is cut
+            cut = max(1, next(i for i in range(len(token), 0, -1) if columns(token[:i]) <= per_line))
+            lines += [current.rstrip()] if current.strip() else []
+            lines.append(token[:cut])
+            current, token = "", token[cut:]
+        if current.strip() and columns(current + token) > per_line:
+            lines.append(current.rstrip())
+            current = ""
+        current += token
+    return [*lines, current.rstrip()] if current.strip() else lines
 
 
 def ass_text(line: str) -> str:
@@ -100,7 +119,7 @@ def subtitle_files(cues, width: int, height: int, family: str) -> tuple[str, str
     per_line_cjk = max(6, (width - 2 * margin) // size)
     srt, events = [], []
     for number, (start, end, text) in enumerate(cues, 1):
-        lines = wrap(" ".join(text.split()), per_line_cjk if CJK.search(text) else per_line_cjk * 2)
+        lines = wrap(" ".join(text.split()), per_line_cjk * 2)
         srt.append(f"{number}\n{stamp(start, True)} --> {stamp(end, True)}\n" + "\n".join(lines) + "\n")
         joined = r"\N".join(ass_text(line) for line in lines)
         events.append(f"Dialogue: 0,{stamp(start, False)},{stamp(end, False)},Default,,0,0,0,,{joined}")

@@ -88,12 +88,14 @@ def run(
         readers[-1].start()
 
     deadline = time.monotonic() + timeout
+    timed_out = False
     try:
         while process.poll() is None:
             if cancel and cancel.cancelled:
                 raise Cancelled("cancelled")
             if time.monotonic() > deadline:
-                raise FFmpegError(f"ffmpeg ran past its {timeout:.0f}s timeout and was stopped")
+                timed_out = True
+                process.kill()
             time.sleep(POLL_SECONDS)
     except BaseException:
         process.kill()
@@ -108,6 +110,8 @@ def run(
         if remove_on_failure:
             remove_on_failure.unlink(missing_ok=True)
         tail = " | ".join(line for line in stderr_tail if line)[-600:]
+        if timed_out:
+            raise FFmpegError(f"ffmpeg ran past its {timeout:g}s timeout and was stopped: {tail}")
         raise FFmpegError(f"ffmpeg exited with code {process.returncode}: {tail}")
     if on_progress:
         on_progress(1.0)

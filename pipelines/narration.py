@@ -14,7 +14,7 @@ from pipelines.text import detect_language, sentences, speakable
 
 PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
 PAUSE_SECONDS = 0.15
-MAX_LINE_CHARS = 5000
+MAX_LINE_CHARS = 20_000  # a scene can hold a whole story; lines are spoken in sentence pieces
 
 
 def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:

@@ -225,7 +225,7 @@ def generate(
         fps=options.video.fps,
         width=width,
         height=height,
-        i2v=registry.get("i2v") if options.video.motion == "i2v" else None,
+        i2v=clips_stage.load_i2v(registry, warnings) if options.video.motion == "i2v" else None,
         settings=settings,
         cancel=cancel,
         on_progress=progress,

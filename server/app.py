@@ -8,6 +8,7 @@ from loguru import logger
 
 from models.registry import ModelRegistry
 from server import errors
+from server.auth import KeyCheck
 from server.jobs import Jobs
 from server.limits import BodyLimit
 from server.routes import files, ops, tasks, work
@@ -40,4 +41,5 @@ def create_app(settings: Settings | None = None, registry: ModelRegistry | None 
     for module in (work, tasks, files, ops):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(KeyCheck, keys=settings.api_key_list)  # added last: runs first
     return app

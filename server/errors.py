@@ -5,6 +5,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from pipelines.specs import InvalidInput
 from server.schemas import ErrorPublic
@@ -16,6 +17,7 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "body_too_large",
+    416: "range_not_satisfiable",
     429: "queue_full",
     503: "not_ready",
 }
@@ -39,8 +41,19 @@ def field_of(location: tuple) -> str | None:
     parts = list(location[1:] if location and location[0] in ("body", "query", "header", "path") else location)
     text = ""
     for part in parts:
+        if isinstance(part, str) and "[" in part:
+            break  # a union member's tag, e.g. "literal['a','b']": not part of the field's name
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or None
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -57,7 +70,7 @@ def install(app: FastAPI) -> None:
         first = error.errors()[0]
         if first["type"] == "json_invalid":
             return error_response(400, "invalid_request", "the body is not valid JSON", "body")
-        field = field_of(tuple(first["loc"]))
+        field = field_of(tuple(first["loc"])) or ("body" if first["loc"][:1] == ("body",) else None)
         if first["type"] == "missing" and field is None:
             return error_response(400, "invalid_request", "a JSON body is required", "body")
         message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
@@ -66,7 +79,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):
         message = error.detail if isinstance(error.detail, str) else "request failed"
-        return error_response(error.status_code, CODES.get(error.status_code, "error"), message, None, error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(error.status_code, CODES.get(error.status_code, "error"), message, None, headers)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 FINAL_EVENTS = ("done", "error")
+BACKLOG = 1000  # events queued for one slow client before it starts missing progress
 
 
 @dataclass
@@ -33,13 +34,21 @@ class Subscription:
     def __init__(self, bus: "EventBus", accepts: Callable[[Event], bool], past: list[Event]):
         self.bus, self.accepts = bus, accepts
         self.loop = asyncio.get_running_loop()
-        self.queue: asyncio.Queue[Event] = asyncio.Queue()
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=BACKLOG)
         self.pending = deque(past)
+        self.closed = False
+
+    def offer(self, item: Event | None) -> None:
+        """On the subscriber's loop: queue an event (None wakes it to see `closed`); a full queue drops it."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(item)
 
     async def get(self, timeout: float | None = None) -> Event | None:
-        """The next event, or None when `timeout` seconds pass without one."""
+        """The next event, or None when `timeout` seconds pass without one or the bus closes."""
         if self.pending:
             return self.pending.popleft()
+        if self.closed:
+            return None
         try:
             return await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
@@ -71,7 +80,16 @@ class EventBus:
             targets = [s for s in self._subscribers if s.accepts(item)]
         for subscriber in targets:
             with contextlib.suppress(RuntimeError):  # a closed loop: that client unsubscribes on its way out
-                subscriber.loop.call_soon_threadsafe(subscriber.queue.put_nowait, item)
+                subscriber.loop.call_soon_threadsafe(subscriber.offer, item)
+
+    def close(self) -> None:
+        """The server is stopping: every open stream ends now instead of holding the shutdown."""
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            subscriber.closed = True
+            with contextlib.suppress(RuntimeError):
+                subscriber.loop.call_soon_threadsafe(subscriber.offer, None)
 
     def forget(self, task_id: str) -> None:
         with self._lock:

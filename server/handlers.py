@@ -57,7 +57,7 @@ class FrameResolver:
         if not self.readable_task(parts[0]):
             raise ValueError("frame names no file of yours under /data/")
         try:
-            path = paths.confined(parts, self.data_dir)
+            path = paths.task_file(parts, self.data_dir)
         except FileNotFoundError:
             raise ValueError("frame names no file of yours under /data/") from None
         paths.check_image(path).close()
@@ -195,18 +195,21 @@ def run_clips(job, state=None) -> Outcome:
                 motion=item["motion"],
             )
         )
-    made, warnings = clips_stage.make_clips(
+    warnings: list[str] = []
+    i2v = clips_stage.load_i2v(job.registry, warnings) if uses_i2v(request) else None
+    made, clip_warnings = clips_stage.make_clips(
         specs,
         job.task_dir / "clips",
         fps=video["fps"],
         width=width,
         height=height,
-        i2v=job.registry.get("i2v") if uses_i2v(request) else None,
+        i2v=i2v,
         settings=job.settings,
         cancel=job.cancel,
         on_progress=lambda fraction: job.report("clips", fraction),
         timeout=job.settings.ffmpeg_timeout,
     )
+    warnings += clip_warnings
     transitions = {item["scene_id"]: item["transition"] for item in request["frames"]}
     clips = [
         {

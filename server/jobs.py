@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 import shutil
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -57,6 +58,10 @@ class Job:
         self._stage_started = time.perf_counter()
         self._published_at = 0.0
 
+    def start(self) -> None:
+        self.task_dir.mkdir(parents=True, exist_ok=True)
+        self.report(self.task.stages[0]["name"], 0.0)
+
     def url(self, path: Path) -> str:
         return paths.url_of(path, self.settings.data_dir)
 
@@ -99,9 +104,12 @@ class Jobs:
     def __init__(self, settings, registry):
         self.settings, self.registry = settings, registry
         self.lock = threading.RLock()
-        self.store = TaskStore(settings.data_dir / "tasks.sqlite3")
+        try:
+            self.store = TaskStore(settings.data_dir / "tasks.sqlite3")
+        except (OSError, sqlite3.Error) as error:
+            raise RuntimeError(f"cannot use the data directory {settings.data_dir}: {error}") from None
         self.bus = EventBus()
-        self.worker = Worker(settings, registry, self._run_gpu_part, self.describe)
+        self.worker = Worker(settings, registry, self._run_gpu_part, self.describe, self._on_worker_death)
         self.accepting = True
         self.interrupting = False
         self._tokens: dict[str, CancelToken] = {}
@@ -144,21 +152,15 @@ class Jobs:
 
     def submit(self, kind: str, owner: str, body, idempotency_key: str | None) -> tuple[Task, bool]:
         """Check, store and queue a task; returns it and whether it is new (False: an idempotent retry)."""
-        if not self.accepting:
+        if not self.accepting or not self.worker.alive:
             raise ShuttingDown()
         spec = handlers.KINDS[kind]
         body_hash = hashlib.sha256(
             json.dumps([kind, body.model_dump(mode="json")], sort_keys=True).encode()
         ).hexdigest()
-        if idempotency_key:
-            earlier = self.store.by_idempotency_key(owner, idempotency_key)
-            if earlier is not None:
-                if earlier.body_hash != body_hash:
-                    raise IdempotencyConflict()
-                return earlier, False
-        active = self.store.count("pending", "running")
-        if active >= self.settings.max_queue:
-            raise QueueFull(self.retry_after(active))
+        earlier = self._admit(owner, idempotency_key, body_hash)
+        if earlier is not None:
+            return earlier, False
         task_id = self.new_task_id(kind)
         task_dir = self.task_dir(task_id)
         resolve = handlers.FrameResolver(self.settings.data_dir, lambda tid: self.readable(tid, owner))
@@ -176,19 +178,45 @@ class Jobs:
             idempotency_key=idempotency_key,
             body_hash=body_hash,
         )
-        with self.lock:
+        with self.lock:  # checked again: another request may have taken the key or the last slot meanwhile
+            try:
+                earlier = self._admit(owner, idempotency_key, body_hash)
+            except (IdempotencyConflict, QueueFull):
+                shutil.rmtree(task_dir, ignore_errors=True)
+                raise
+            if earlier is not None:
+                shutil.rmtree(task_dir, ignore_errors=True)
+                return earlier, False
             self.store.add(task)
         logger.info("task {} {} pending", task_id, kind)
         self._enqueue(task)
         return task, True
 
-    def cancel(self, task: Task) -> None:
+    def _admit(self, owner: str, key: str | None, body_hash: str) -> Task | None:
+        """The task an idempotent retry gets back, else None if there is room for a new one."""
+        if key:
+            earlier = self.store.by_idempotency_key(owner, key)
+            if earlier is not None:
+                if earlier.body_hash != body_hash:
+                    raise IdempotencyConflict()
+                return earlier
+        active = self.store.count("pending", "running")
+        if active >= self.settings.max_queue:
+            raise QueueFull(self.retry_after(active))
+        return None
+
+    def cancel(self, task: Task) -> bool:
+        """False when the task had already finished."""
         with self.lock:
+            if task.finished:
+                return False
             token = self._tokens.get(task.task_id)
             if token:
                 token.cancel()
             if task.status == "pending":  # never runs: the worker skips it when it comes up
-                self._finish(task, "cancelled", error={"code": "cancelled", "message": "cancelled before it ran"})
+                error = {"code": "cancelled", "message": "cancelled before it ran", "stage": None}
+                self._finish(task, "cancelled", error=error)
+            return True
 
     async def delete(self, task: Task) -> None:
         if not task.finished:
@@ -208,7 +236,7 @@ class Jobs:
 
         deadline = time.monotonic() + seconds
         with self.bus.subscribe(lambda e: e.task_id == task_id, replay_task=task_id) as events:
-            while (left := deadline - time.monotonic()) > 0:
+            while (left := deadline - time.monotonic()) > 0 and not events.closed:
                 event = await events.get(left)
                 if event is None or event.event in FINAL_EVENTS:
                     return
@@ -219,6 +247,8 @@ class Jobs:
         return int(min(600, max(1, round(typical))))
 
     def publish(self, task: Task, event: str, data: dict) -> None:
+        if self.store.get(task.task_id) is None:
+            return  # deleted: its history must not grow back
         self.bus.publish(task.task_id, task.owner, event, {"status": task.status, **data})
 
     # --- running
@@ -233,45 +263,58 @@ class Jobs:
     def _begin(self, task_id: str) -> Job | None:
         with self.lock:
             task = self.store.get(task_id)
-            if task is None or task.status != "pending":
-                return None  # cancelled or deleted while it waited
+            if task is None or task.status != "pending" or not self.accepting:
+                return None  # cancelled or deleted while it waited, or the server is stopping: it stays pending
             task.status, task.started_at = "running", time.time()
             self.store.save(task)
             logger.info(
                 "task {} {} running after {:.2f}s in the queue", task_id, task.kind, time.time() - task.created_at
             )
-            job = Job(self, task, self._tokens.setdefault(task_id, CancelToken()))
-        job.task_dir.mkdir(parents=True, exist_ok=True)
-        job.report(task.stages[0]["name"], 0.0)
-        return job
+            return Job(self, task, self._tokens.setdefault(task_id, CancelToken()))
 
     def _run_gpu_part(self, task_id: str) -> None:
         job = self._begin(task_id)
         if job is None:
             return
-        plan = handlers.KINDS[job.task.kind].plan(job.request)
         try:
+            job.start()
+            plan = handlers.KINDS[job.task.kind].plan(job.request)
             state = plan.gpu(job)
-        except BaseException as error:
+            if plan.ffmpeg is None:
+                self._succeed(job, state)
+            else:
+                self.worker.pool.submit(self._run_ffmpeg_part, job, plan.ffmpeg, state)
+        except BaseException as error:  # every failure ends the task, never the worker
             self._fail(job, error)
-            return
-        if plan.ffmpeg is None:
-            self._succeed(job, state)
-        else:
-            self.worker.pool.submit(self._run_ffmpeg_part, job, plan, state)
 
-    def _run_ffmpeg_part(self, job: Job, plan: handlers.Plan, state) -> None:
+    def _run_ffmpeg_part(self, job: Job, step, state) -> None:
         try:
-            outcome = plan.ffmpeg(job, state)
+            self._succeed(job, step(job, state))
         except BaseException as error:
             self._fail(job, error)
-            return
-        self._succeed(job, outcome)
 
     def _run_whole_on_pool(self, task_id: str) -> None:
         job = self._begin(task_id)
-        if job is not None:
-            self._run_ffmpeg_part(job, handlers.KINDS[job.task.kind].plan(job.request), None)
+        if job is None:
+            return
+        try:
+            job.start()
+        except BaseException as error:
+            self._fail(job, error)
+            return
+        self._run_ffmpeg_part(job, handlers.KINDS[job.task.kind].plan(job.request).ffmpeg, None)
+
+    def _on_worker_death(self, running: str | None) -> None:
+        """The GPU worker is gone: nothing it held or would have run may wait forever."""
+        self.accepting = False
+        with self.lock:
+            waiting = [t for t in self.store.select_all() if t.status == "pending" or t.task_id == running]
+            for task in waiting:
+                if handlers.KINDS[task.kind].plan(task.request).gpu is not None:
+                    message = "the GPU worker stopped; the server needs a restart"
+                    self._finish(
+                        task, "error", error={"code": "worker_stopped", "message": message, "stage": task.stage}
+                    )
 
     def _succeed(self, job: Job, outcome: handlers.Outcome) -> None:
         result, warnings = outcome
@@ -282,9 +325,11 @@ class Jobs:
 
     def _fail(self, job: Job, error: BaseException) -> None:
         task = job.task
-        partials = [p for p in job.task_dir.rglob(".*.part*")] if job.task_dir.is_dir() else []
-        for part in partials:  # a stopped stage leaves no half-written file behind
-            part.unlink(missing_ok=True)
+        try:  # a stopped stage leaves no half-written file behind
+            for part in list(job.task_dir.rglob(".*.part*")):
+                part.unlink(missing_ok=True)
+        except OSError as cleanup:  # the folder may be going away under a DELETE
+            logger.warning("task {}: partial files not removed: {}", task.task_id, cleanup)
         if isinstance(error, Cancelled) and self.interrupting:
             status, code, message = "error", "interrupted", "the server shut down while this task was running"
         elif isinstance(error, Cancelled):
@@ -317,16 +362,20 @@ class Jobs:
     def _finish(self, task: Task, status: str, *, result: dict | None = None, error: dict | None = None) -> None:
         if task.finished:
             return
-        task.status, task.result, task.error, task.finished_at = status, result, error, time.time()
+        task.result, task.error, task.finished_at = result, error, time.time()
+        for stage in task.stages:
+            if stage["status"] == "running":
+                stage["status"] = "done" if status == "done" else status
         if status == "done":
             task.progress = 1.0
+        task.status = status  # last: a poller that sees the status also sees the result
         seconds = task.finished_at - (task.started_at or task.created_at)
         if task.started_at:
             self._durations.append(seconds)
         self.store.save(task)
         self._tokens.pop(task.task_id, None)
         if self.store.get(task.task_id) is None:  # deleted while it ran: its files go too
-            shutil.rmtree(self.task_dir(task.task_id), ignore_errors=True)
+            threading.Thread(target=shutil.rmtree, args=(self.task_dir(task.task_id), True), daemon=True).start()
         self.publish(task, "done" if status == "done" else "error", {"error": error})
         logger.info(
             "task {} {} {} in {:.2f}s{}",

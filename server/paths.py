@@ -42,6 +42,16 @@ def confined(parts: tuple[str, ...], data_dir: Path) -> Path:
     return real
 
 
+def task_file(parts: tuple[str, ...], data_dir: Path) -> Path:
+    """A file inside the folder of the task `parts[0]`, after symlinks; never a reuse key."""
+    if len(parts) < 2 or parts[-1].endswith(".key"):
+        raise FileNotFoundError("no such file")
+    real = confined(parts, data_dir)
+    if not real.is_relative_to((data_dir / parts[0]).resolve()):
+        raise FileNotFoundError("no such file")
+    return real
+
+
 def frame_parts(value: str) -> tuple[str, ...]:
     if not value.startswith(PREFIX):
         raise ValueError("frame must be a /data/... path from an earlier task or a data:image/...;base64 URI")

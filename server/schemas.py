@@ -2,10 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipelines.compose import ALL_TRANSITIONS
-from pipelines.frames import MAX_SEED
 from pipelines.narration import MAX_LINE_CHARS
 from pipelines.specs import SCENE_ID
 from pipelines.storyboard import MAX_SCENES, MAX_STORY_CHARS
@@ -17,15 +16,31 @@ MAX_PROMPT_CHARS = 2000
 SceneId = Annotated[str, Field(pattern=SCENE_ID.pattern, examples=["s1"])]
 Story = Annotated[str, Field(min_length=1, max_length=MAX_STORY_CHARS)]
 Style = Annotated[str, Field(max_length=200)]
-Seed = Annotated[int, Field(ge=0, le=MAX_SEED - MAX_ITEMS)]
+MAX_JSON_INT = 2**53 - 1  # the largest integer every JSON client (JavaScript too) holds exactly
+Seed = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
 Transition = Literal[ALL_TRANSITIONS]
 Motion = Literal["i2v", "kenburns", "static"]
 Kind = Literal["storyboard", "frames", "clips", "narration", "render"]
 Status = Literal[STATUSES]
 
 
+def no_nul(value):
+    """NUL is never text: it truncates C strings in the libraries below (espeak, libass, ffmpeg)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    if isinstance(value, list):
+        for item in value:
+            no_nul(item)
+    return value
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        return no_nul(value)
 
 
 class StoryboardCreate(Body):
@@ -61,7 +76,9 @@ class FramesCreate(Body):
 
 class ClipFrameCreate(Body):
     scene_id: SceneId
-    frame: str = Field(min_length=1, description="/data/<task>/frames/s1.png or data:image/png;base64,...")
+    frame: str = Field(
+        pattern=r"^(/data/|data:image/)", description="/data/<task>/frames/s1.png or data:image/png;base64,..."
+    )
     duration: float = Field(ge=0.5, le=30)
     transition: Transition = "crossfade"
     motion: Motion = "i2v"

@@ -11,6 +11,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from loguru import logger
+
 FINISHED = ("done", "error", "cancelled")
 STATUSES = ("pending", "running", *FINISHED)
 SAVE_INTERVAL = 0.5  # seconds between progress-only writes of one task
@@ -53,6 +55,7 @@ class TaskStore:
             "CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, seq INTEGER, owner TEXT, data TEXT)"
         )
         self._tasks: dict[str, Task] = {}
+        self.write_errors = 0
         self._saved_at: dict[str, float] = {}
         for (data,) in self._db.execute("SELECT data FROM tasks ORDER BY seq"):
             task = Task(**json.loads(data))
@@ -90,10 +93,18 @@ class TaskStore:
             if throttle and now - self._saved_at.get(task.task_id, 0.0) < SAVE_INTERVAL:
                 return
             self._saved_at[task.task_id] = now
-            self._db.execute(
-                "INSERT OR REPLACE INTO tasks (task_id, seq, owner, data) VALUES (?, ?, ?, ?)",
-                (task.task_id, task.seq, task.owner, json.dumps(asdict(task), ensure_ascii=False)),
-            )
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO tasks (task_id, seq, owner, data) VALUES (?, ?, ?, ?)",
+                    (task.task_id, task.seq, task.owner, json.dumps(asdict(task), ensure_ascii=False)),
+                )
+            except sqlite3.Error as error:  # a full or read-only disk: keep serving from memory
+                self.write_errors += 1
+                logger.error("cannot write task {} to the job table: {}", task.task_id, error)
+
+    def select_all(self) -> list[Task]:
+        with self._lock:
+            return list(self._tasks.values())
 
     def get(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)

@@ -41,10 +41,12 @@ def warm(registry) -> dict[str, float]:
 
 
 class Worker:
-    def __init__(self, settings, registry, run_task: Callable[[str], None], describe: Callable):
+    def __init__(self, settings, registry, run_task: Callable[[str], None], describe: Callable, on_death: Callable):
         self.registry = registry
         self.run_task = run_task
         self.describe = describe  # an exception -> (code, message) fit for a client
+        self.on_death = on_death  # called with the task it was running, should the thread ever fail
+        self.current: str | None = None
         self.queue: queue.Queue[str | None] = queue.Queue()
         self.pool = ThreadPoolExecutor(settings.ffmpeg_workers, thread_name_prefix="ffmpeg")
         self.ready = threading.Event()
@@ -68,8 +70,17 @@ class Worker:
         try:
             self.warm_seconds = warm(self.registry)
             self.ready.set()
-        except Exception as error:
+        except Exception as error:  # not ready, but tasks still run and fail with the same clear error
             self.load_error = self.describe(error)
             logger.error("loading the models failed: {}", error)
-        while (task_id := self.queue.get()) is not None:
-            self.run_task(task_id)
+        try:
+            while (task_id := self.queue.get()) is not None:
+                self.current = task_id
+                try:
+                    self.run_task(task_id)
+                except Exception as error:  # a bug around one task must not stop the worker
+                    logger.opt(exception=error).error("task {}: unexpected error in the worker", task_id)
+                self.current = None
+        except BaseException as error:
+            logger.opt(exception=error).critical("the GPU worker stopped")
+            self.on_death(self.current)

@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
@@ -10,9 +10,10 @@ from fastapi.responses import StreamingResponse
 from server.auth import caller, websocket_caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import FINAL_EVENTS, Event
+from server.handlers import KINDS
 from server.routes.common import jobs_of, owned_task, task_public
-from server.schemas import Kind, Status, TaskListPublic, TaskPublic
-from server.store import Task
+from server.schemas import TaskListPublic, TaskPublic
+from server.store import STATUSES, Task
 
 router = APIRouter(tags=["tasks"])
 Caller = Annotated[str, Depends(caller)]
@@ -21,22 +22,26 @@ RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404)}
 
 
 @router.get("/tasks", response_model=TaskListPublic, responses=RESPONSES)
-def list_tasks(
+async def list_tasks(
     request: Request,
     owner: Caller,
-    status: Status | None = None,
-    kind: Kind | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=20, pattern=r"^\d+$")] = None,
+    # An empty value means no filter, as `?status=&kind=&limit=&cursor=` from a URL template sends it.
+    status: Literal[(*STATUSES, "")] | None = None,
+    kind: Literal[(*KINDS, "")] | None = None,
+    limit: Annotated[str | None, Query(pattern=r"^\d{0,3}$", description="1..200, default 50")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{0,18}$")] = None,
 ):
     """The caller's tasks, newest first; `next_cursor` pages to older ones."""
-    tasks = jobs_of(request).store.select(owner, status, kind, int(cursor) if cursor else None, limit)
-    next_cursor = str(tasks[-1].seq) if len(tasks) == limit else None
+    count = int(limit) if limit else 50
+    if not 1 <= count <= 200:
+        raise ApiError(400, "limit must be between 1 and 200", field="limit")
+    tasks = jobs_of(request).store.select(owner, status or None, kind or None, int(cursor) if cursor else None, count)
+    next_cursor = str(tasks[-1].seq) if len(tasks) == count else None
     return {"tasks": [task_public(t) for t in tasks], "next_cursor": next_cursor}
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, responses=RESPONSES)
-def get_task(task_id: str, request: Request, owner: Caller):
+async def get_task(task_id: str, request: Request, owner: Caller):
     return task_public(owned_task(request, task_id, owner))
 
 
@@ -44,9 +49,8 @@ def get_task(task_id: str, request: Request, owner: Caller):
 def cancel_task(task_id: str, request: Request, owner: Caller):
     """A pending task never runs; a running one stops within one denoising step or ffmpeg poll."""
     task = owned_task(request, task_id, owner)
-    if task.finished:
+    if not jobs_of(request).cancel(task):
         raise ApiError(409, f"the task is already {task.status}", code="task_finished")
-    jobs_of(request).cancel(task)
     return task_public(task)
 
 
@@ -81,7 +85,7 @@ async def task_events(task_id: str, request: Request, owner: Caller):
             if task.finished and not any(e.event in FINAL_EVENTS for e in events.pending):
                 yield sse(final_event(task))
                 return
-            while jobs.accepting:
+            while not events.closed:
                 event = await events.get(KEEPALIVE)
                 if event is None:
                     yield ": keepalive\n\n"
@@ -98,19 +102,17 @@ async def task_events(task_id: str, request: Request, owner: Caller):
 async def all_events(websocket: WebSocket):
     """Every event of the caller's tasks from now on, one JSON message each (key: header or ?api_key=)."""
     owner = websocket_caller(websocket)
-    if owner is None:
-        await websocket.close(code=4401, reason="a valid API key is required")
-        return
     await websocket.accept()
     jobs = jobs_of(websocket)
     receiver = asyncio.ensure_future(websocket.receive())  # completes when the client goes away
     try:
         with jobs.bus.subscribe(lambda e: e.owner == owner) as events:
-            while True:
+            while not events.closed:
                 step = asyncio.ensure_future(events.get())
                 done, _ = await asyncio.wait({step, receiver}, return_when=asyncio.FIRST_COMPLETED)
                 if step in done:
-                    await websocket.send_json(step.result().public())
+                    if (event := step.result()) is not None:
+                        await websocket.send_json(event.public())
                 else:
                     step.cancel()  # cancelling a queue read loses nothing
                 if receiver in done:

@@ -44,7 +44,7 @@ async def submit(request: Request, kind: str, body, owner: str, wait: float | No
             409, "this Idempotency-Key was used with a different body", code="idempotency_conflict"
         ) from None
     except ShuttingDown:
-        raise ApiError(503, "the server is shutting down", code="shutting_down") from None
+        raise ApiError(503, "the server is shutting down or its GPU worker stopped", code="not_accepting") from None
     headers = {"Location": f"/tasks/{task.task_id}"}
     if wait is None:
         return JSONResponse(

@@ -215,3 +215,21 @@ def test_error_shape_names_the_field(client):
     answer = client.post("/storyboard", json={"story": "x", "colour": "red"})
     assert answer.json()["error"] == {"code": "invalid_request", "message": "unknown field", "field": "colour"}
     assert client.get("/tasks/nope").json()["error"]["code"] == "not_found"
+
+
+def test_range_edge_cases_and_head(client, rendered):
+    url = rendered["result"]["video"]
+    size = len(client.get(url).content)
+    ignored = client.get(url, headers={"Range": "bytes=9-2"})  # malformed: the whole file, as RFC 9110 allows
+    assert ignored.status_code == 200 and len(ignored.content) == size
+    assert client.get(url, headers={"Range": "pages=1-2"}).status_code == 200
+    outside = client.get(url, headers={"Range": f"bytes={size}-"})
+    assert outside.status_code == 416 and outside.json()["error"]["code"] == "range_not_satisfiable"
+    assert outside.headers["content-range"] == f"bytes */{size}"
+    head = client.head(url)
+    assert head.status_code == 200 and int(head.headers["content-length"]) == size and not head.content
+
+
+def test_empty_query_values_mean_no_filter(client):
+    answer = client.get("/tasks?status=&kind=&limit=&cursor=")
+    assert answer.status_code == 200 and answer.json()["tasks"]

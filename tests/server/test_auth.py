@@ -22,6 +22,11 @@ def test_every_route_but_healthz_needs_a_key(client):
         assert answer.json()["error"]["code"] == "unauthorized"
         assert answer.headers["www-authenticate"] == "Bearer"
     assert client.get("/tasks", headers={"X-API-Key": "alice-kex"}).status_code == 401
+    assert client.get("/openapi.json", headers=anonymous).status_code == 401
+    # the key is checked before the body is read: no 400 or 413 tells a stranger anything
+    assert client.post("/storyboard", content=b"{not json", headers=anonymous).status_code == 401
+    huge = {**anonymous, "content-length": str(2**30)}
+    assert client.post("/storyboard", content=b"{", headers=huge).status_code == 401
     assert client.get("/tasks", headers={"Authorization": "Bearer nope", "X-API-Key": ""}).status_code == 401
 
 

@@ -29,6 +29,7 @@ def test_cancel_pending_and_running(gated):
         client.post(f"/tasks/{running}/cancel")
         task = wait_status(client, running, "cancelled", seconds=10)
         assert task["error"]["code"] == "cancelled" and task["error"]["stage"] == "frames"
+        assert [s["status"] for s in task["stages"]] == ["done", "cancelled", "pending", "pending", "pending"]
         folder = client.app.state.jobs.task_dir(running)
         assert not [p for p in folder.rglob("*") if p.name.startswith(".") and ".part" in p.name]
         assert not (folder / "final.mp4").exists()
