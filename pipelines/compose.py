@@ -56,14 +56,21 @@ class Composition:
     warnings: list[str]
 
 
-def timeline(scenes: list[TimelineScene], transition_seconds: float) -> tuple[list[float], list[float], float]:
-    """Each scene's start, each boundary's overlap, and the total: sum of clips minus overlaps."""
+def timeline(
+    scenes: list[TimelineScene], transition_seconds: float, fps: int | None = None
+) -> tuple[list[float], list[float], float]:
+    """Each scene's start, each boundary's overlap, and the total: sum of clips minus overlaps.
+
+    With `fps`, overlaps are whole frames, so the cut points the filtergraph uses fall on frames.
+    """
     starts, overlaps, cursor = [], [], 0.0
     for index, scene in enumerate(scenes):
         starts.append(cursor)
         last = index == len(scenes) - 1
         overlap = 0.0 if last or scene.transition == "none" else transition_seconds
         overlap = min(overlap, scene.duration / 2, scenes[index + 1].duration / 2) if not last else 0.0
+        if fps:
+            overlap = int(overlap * fps) / fps
         overlaps.append(overlap)
         cursor += scene.duration - overlap
     return starts, overlaps, cursor
@@ -148,6 +155,35 @@ def subtitle_files(cues, width: int, height: int, family: str) -> tuple[str, str
     return "\n".join(srt), ass
 
 
+def transitions(scenes, overlaps, fps) -> list[str]:
+    """Join the normalised clips [v0]..[vN] into [joined], blending only where they overlap.
+
+    Each clip is cut (by frame number) into head, body and tail; xfade runs on the few frames of
+    each tail + next head, and concat passes the bodies through untouched. Chaining xfade over
+    whole clips would push every frame of the video through every transition after it.
+    """
+    parts, sequence, count = [], [], len(scenes)
+    for i, scene in enumerate(scenes):
+        frames = round(scene.duration * fps)
+        head = round(overlaps[i - 1] * fps) if i else 0
+        tail = round(overlaps[i] * fps) if i < count - 1 else 0
+        pieces = [("h", 0, head)] if head else []
+        pieces += [("b", head, frames - tail)] if frames - tail > head else []
+        pieces += [("t", frames - tail, frames)] if tail else []
+        labels = "".join(f"[{kind}{i}]" for kind, _, _ in pieces)
+        parts.append(f"[v{i}]split={len(pieces)}{labels}" if len(pieces) > 1 else f"[v{i}]null{labels}")
+        for kind, start, end in pieces:
+            parts[-1] += f";[{kind}{i}]trim=start_frame={start}:end_frame={end},setpts=PTS-STARTPTS[{kind}{i}c]"
+        if any(kind == "b" for kind, _, _ in pieces):
+            sequence.append(f"[b{i}c]")
+        if tail:
+            kind = TRANSITIONS[scenes[i].transition]
+            parts.append(f"[t{i}c][h{i + 1}c]xfade=transition={kind}:duration={tail / fps:.6f}:offset=0[f{i}]")
+            sequence.append(f"[f{i}]")
+    parts.append(f"{''.join(sequence)}concat=n={len(sequence)}:v=1:a=0[joined]")
+    return parts
+
+
 def filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index, subtitles) -> str:
     parts = []
     for i in range(len(scenes)):
@@ -155,21 +191,10 @@ def filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index
             f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
             f"setsar=1,fps={fps},format=yuv420p,settb=AVTB[v{i}]"
         )
-    current, length = "v0", scenes[0].duration
-    for i in range(1, len(scenes)):
-        out = f"x{i}"
-        if overlaps[i - 1] > 0:
-            kind = TRANSITIONS[scenes[i - 1].transition]
-            offset = length - overlaps[i - 1]
-            parts.append(
-                f"[{current}][v{i}]xfade=transition={kind}:duration={overlaps[i - 1]:.4f}:offset={offset:.4f}[{out}]"
-            )
-        else:
-            parts.append(f"[{current}][v{i}]concat=n=2:v=1:a=0[{out}]")
-        current, length = out, length + scenes[i].duration - overlaps[i - 1]
-    video_out = current
+    parts += transitions(scenes, overlaps, fps)
+    video_out = "joined"
     if subtitles:
-        parts.append(f"[{current}]ass=filename=subtitles.ass:fontsdir=fonts[vsub]")
+        parts.append("[joined]ass=filename=subtitles.ass:fontsdir=fonts[vsub]")
         video_out = "vsub"
     parts.append(f"[{video_out}]trim=duration={total:.4f},setpts=PTS-STARTPTS[vout]")
 
@@ -223,7 +248,7 @@ def compose(
         raise ValueError("nothing to compose")
     if any(scene.transition not in ALL_TRANSITIONS for scene in scenes):
         raise ValueError(f"transition must be one of {', '.join(ALL_TRANSITIONS)}")
-    starts, overlaps, total = timeline(scenes, transition_seconds)
+    starts, overlaps, total = timeline(scenes, transition_seconds, fps)
     warnings: list[str] = []
     texts = [clean(scene.text) for scene in scenes]
     cues = [

@@ -1,5 +1,6 @@
 """Running ffmpeg: argument lists only, progress from `-progress`, cancel and timeout, clean errors."""
 
+import contextlib
 import os
 import re
 import subprocess
@@ -16,6 +17,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 
 POLL_SECONDS = 0.1
+NICENESS = 10  # encoding is batch work: it must never starve the process answering clients
 
 
 class FFmpegError(Exception):
@@ -60,6 +62,8 @@ def run(
         )
     except OSError as error:
         raise FFmpegError(f"cannot start ffmpeg: {error.strerror}") from error
+    with contextlib.suppress(OSError):  # it may already have exited
+        os.setpriority(os.PRIO_PROCESS, process.pid, NICENESS)
     stderr_tail: deque[str] = deque(maxlen=12)
 
     def read_stderr() -> None:

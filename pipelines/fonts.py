@@ -43,7 +43,7 @@ def find_font(font_file: Path | None = None) -> Font:
 @lru_cache
 def _codepoints(font: Font) -> frozenset[int]:
     if font.file.suffix.lower() in (".ttc", ".otc"):
-        faces = TTCollection(str(font.file)).fonts
+        faces = TTCollection(str(font.file), lazy=True).fonts
         chosen = next((f for f in faces if font.family in str(f["name"].getDebugName(1))), faces[0])
     else:
         chosen = TTFont(str(font.file), lazy=True)

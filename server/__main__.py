@@ -2,6 +2,7 @@
 
 import logging
 import re
+import sys
 
 import uvicorn
 
@@ -36,6 +37,9 @@ class Server(uvicorn.Server):
 
 def main() -> None:
     settings = get_settings()
+    # The GPU worker thread runs Python between model calls; with the default 5 ms GIL switch
+    # interval a poll could wait that long for the event loop to get the interpreter back.
+    sys.setswitchinterval(0.001)
     logging.getLogger("uvicorn.error").addFilter(RedactKeys())
     app = create_app(settings)
     # No access log: the job table logs every task transition, and a line per poll costs CPU at 200 req/s.

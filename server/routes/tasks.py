@@ -5,7 +5,7 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from server.auth import caller, websocket_caller
 from server.errors import ERROR_RESPONSES, ApiError
@@ -42,7 +42,8 @@ async def list_tasks(
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, responses=RESPONSES)
 async def get_task(task_id: str, request: Request, owner: Caller):
-    return task_public(owned_task(request, task_id, owner))
+    """The poll endpoint: answered straight from memory, serialised once (the schema is for the docs)."""
+    return JSONResponse(task_public(owned_task(request, task_id, owner)))
 
 
 @router.post("/tasks/{task_id}/cancel", response_model=TaskPublic, responses={**RESPONSES, 409: ERROR_RESPONSES[409]})
