@@ -117,14 +117,16 @@ class KeepAlive:
         return data
 
 
-def poll(url: str, task_id: str, interval: float, stop, results) -> None:
+def poll(url: str, task_id: str, interval: float, phase: float, stop, results) -> None:
     """One client process on a fixed schedule (open loop): a slow answer does not slow the offered rate.
 
     A process each, so the pollers do not queue behind each other's GIL and what is measured is
-    the server.
+    the server; each starts `phase` of an interval later, so together they arrive evenly spaced
+    rather than in bursts of one request per poller.
     """
     latencies, errors = [], []
     client = KeepAlive(url)
+    time.sleep(phase * interval)
     next_at = time.perf_counter()
     while not stop.is_set():
         started = time.perf_counter()
@@ -182,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             stop, results, accepted, refused = multiprocessing.Event(), multiprocessing.Queue(), [], []
             interval = args.pollers / args.rate
             pollers = [
-                multiprocessing.Process(target=poll, args=(url, render, interval, stop, results))
-                for _ in range(args.pollers)
+                multiprocessing.Process(target=poll, args=(url, render, interval, i / args.pollers, stop, results))
+                for i in range(args.pollers)
             ]
             done_submitting = threading.Event()
             submitter = threading.Thread(

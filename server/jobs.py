@@ -26,7 +26,7 @@ from pipelines.specs import InvalidInput
 from server import handlers, paths
 from server.events import FINAL_EVENTS, EventBus
 from server.store import Task, TaskStore
-from server.worker import Worker
+from server.worker import Worker, release_memory
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
 ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
@@ -109,7 +109,7 @@ class Jobs:
         except (OSError, sqlite3.Error) as error:
             raise RuntimeError(f"cannot use the data directory {settings.data_dir}: {error}") from None
         self.bus = EventBus()
-        self.worker = Worker(settings, registry, self._run_gpu_part, self.describe, self._on_worker_death)
+        self.worker = Worker(settings, registry, self._start_task, self.describe, self._on_worker_death)
         self.accepting = True
         self.interrupting = False
         self._tokens: dict[str, CancelToken] = {}
@@ -256,7 +256,7 @@ class Jobs:
     def _enqueue(self, task: Task) -> None:
         self._tokens[task.task_id] = CancelToken()
         if handlers.KINDS[task.kind].plan(task.request).gpu is None:
-            self.worker.pool.submit(self._run_whole_on_pool, task.task_id)
+            self.worker.pool.submit(self._start_task, task.task_id)
         else:
             self.worker.queue.put(task.task_id)
 
@@ -272,19 +272,21 @@ class Jobs:
             )
             return Job(self, task, self._tokens.setdefault(task_id, CancelToken()))
 
-    def _run_gpu_part(self, task_id: str) -> None:
+    def _start_task(self, task_id: str) -> None:
+        """Run a task from its start, on the thread that took it up: the GPU worker or the pool."""
         job = self._begin(task_id)
         if job is None:
             return
         try:
             job.start()
             plan = handlers.KINDS[job.task.kind].plan(job.request)
-            state = plan.gpu(job)
-            if plan.ffmpeg is None:
-                self._succeed(job, state)
-            else:
-                self.worker.pool.submit(self._run_ffmpeg_part, job, plan.ffmpeg, state)
-        except BaseException as error:  # every failure ends the task, never the worker
+            if plan.gpu is None:
+                self._succeed(job, plan.ffmpeg(job, None))
+            elif plan.ffmpeg is None:
+                self._succeed(job, plan.gpu(job))
+            else:  # the model part is done; composing goes to the pool, the GPU to the next task
+                self.worker.pool.submit(self._run_ffmpeg_part, job, plan.ffmpeg, plan.gpu(job))
+        except BaseException as error:  # every failure ends the task, never the thread
             self._fail(job, error)
 
     def _run_ffmpeg_part(self, job: Job, step, state) -> None:
@@ -292,17 +294,8 @@ class Jobs:
             self._succeed(job, step(job, state))
         except BaseException as error:
             self._fail(job, error)
-
-    def _run_whole_on_pool(self, task_id: str) -> None:
-        job = self._begin(task_id)
-        if job is None:
-            return
-        try:
-            job.start()
-        except BaseException as error:
-            self._fail(job, error)
-            return
-        self._run_ffmpeg_part(job, handlers.KINDS[job.task.kind].plan(job.request).ffmpeg, None)
+        finally:
+            release_memory()
 
     def _on_worker_death(self, running: str | None) -> None:
         """The GPU worker is gone: nothing it held or would have run may wait forever."""

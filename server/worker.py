@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import torch
 from loguru import logger
 from PIL import Image
 
@@ -92,6 +93,9 @@ class Worker:
 
     def _loop(self) -> None:
         lower_priority()
+        cores = os.cpu_count() or 1
+        if self.registry.placement.device == "cpu" and cores > 1:
+            torch.set_num_threads(cores - 1)  # models on CPU: one core stays with the thread answering clients
         try:
             self.warm_seconds = warm(self.registry)
             self.ready.set()

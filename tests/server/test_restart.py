@@ -47,6 +47,18 @@ class Server:
         return self.process.wait(60)
 
 
+def slow_render_in_clips(client: httpx.Client) -> str:
+    """A render that is surely running (in its image-to-video stage) when the test acts."""
+    render = {"story": STORY, "options": {"scene_count": 3, "image": {"resolution": "64x64"}}}
+    render["options"]["video"] = {"fps": 8, "resolution": "160x90", "motion": "i2v"}
+    running = client.post("/render", json=render).json()["task_id"]
+    deadline = time.monotonic() + 60
+    while client.get(f"/tasks/{running}").json()["stage"] != "clips":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return running
+
+
 @pytest.fixture
 def server(tiny_weights, tmp_path):
     env = {
@@ -72,13 +84,7 @@ def test_kill_mid_render_then_restart(server):
     client = server.start()
     finished = client.post("/storyboard", params={"wait": 60}, json={"story": STORY, "scenes": 2}).json()
     assert finished["status"] == "done"
-    render = {"story": STORY, "options": {"scene_count": 3, "image": {"resolution": "64x64"}}}
-    render["options"]["video"] = {"fps": 8, "resolution": "160x90", "motion": "i2v"}
-    running = client.post("/render", json=render).json()["task_id"]
-    deadline = time.monotonic() + 60
-    while client.get(f"/tasks/{running}").json()["stage"] != "clips":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    running = slow_render_in_clips(client)
     queued = client.post("/storyboard", json={"story": STORY, "scenes": 1}).json()["task_id"]
     assert client.get(f"/tasks/{queued}").json()["status"] == "pending"
     server.stop(signal.SIGKILL)
@@ -101,13 +107,7 @@ def test_kill_mid_render_then_restart(server):
 def test_sigterm_marks_what_runs_after_the_grace_period(server):
     server.env["S2V_SHUTDOWN_GRACE"] = "0"
     client = server.start()
-    render = {"story": STORY, "options": {"scene_count": 3, "image": {"resolution": "64x64"}}}
-    render["options"]["video"] = {"fps": 8, "resolution": "160x90", "motion": "i2v"}
-    running = client.post("/render", json=render).json()["task_id"]
-    deadline = time.monotonic() + 60
-    while client.get(f"/tasks/{running}").json()["stage"] != "clips":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    running = slow_render_in_clips(client)
     started = time.monotonic()
     assert server.stop(signal.SIGTERM) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it caught
     assert time.monotonic() - started < 20  # one denoising step, not the rest of the render
