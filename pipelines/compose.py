@@ -70,7 +70,7 @@ def timeline(
         overlap = 0.0 if last or scene.transition == "none" else transition_seconds
         overlap = min(overlap, scene.duration / 2, scenes[index + 1].duration / 2) if not last else 0.0
         if fps:
-            overlap = int(overlap * fps) / fps
+            overlap = int(overlap * fps + 1e-6) / fps  # 0.58 * 50 is 28.999...: still 29 frames
         overlaps.append(overlap)
         cursor += scene.duration - overlap
     return starts, overlaps, cursor

@@ -50,8 +50,9 @@ def wait_ready(client: httpx.Client, timeout: float, server_pid: int | None) -> 
             reason = answer.json()["error"]["message"]
             if answer.status_code == 401:
                 sys.exit(f"{client.base_url}: {reason}")
-        except httpx.TransportError:
-            pass
+        except httpx.TransportError as error:
+            if "unreachable" in str(error).lower():  # no route even to loopback: waiting will not help
+                sys.exit(f"{client.base_url} is unreachable ({error}); is the loopback interface up?")
         time.sleep(0.5)
     sys.exit(f"{client.base_url} was not ready in {timeout:.0f}s: {reason}")
 
@@ -104,8 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             error = answer.json()["error"]
             print(f"refused ({answer.status_code}): {error['message']} [{error.get('field')}]", file=sys.stderr)
             return 1
-        task_id = answer.json()["task_id"]
+        task_id, status = answer.json()["task_id"], answer.json()["status"]
         print(f"task {task_id}: {args.url}/tasks/{task_id}")
+        if status != "pending":  # the Idempotency-Key found the same request from an earlier run
+            print(f"the server already has this render ({status}); following it instead of starting again")
         try:
             follow(client, task_id)
         except KeyboardInterrupt:

@@ -40,6 +40,8 @@ class Subscription:
 
     def offer(self, item: Event | None) -> None:
         """On the subscriber's loop: queue an event (None wakes it to see `closed`); a full queue drops it."""
+        if self.queue.full() and (item is None or item.event in FINAL_EVENTS):
+            self.queue.get_nowait()  # a slow client may miss progress, never the end of a task
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait(item)
 
@@ -63,7 +65,8 @@ class Subscription:
 
 class EventBus:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: close() may run from a signal handler on a holding thread
+        self.closed = False
         self._ids = itertools.count(1)
         self._history: dict[str, list[Event]] = {}
         self._subscribers: list[Subscription] = []
@@ -85,6 +88,7 @@ class EventBus:
     def close(self) -> None:
         """The server is stopping: every open stream ends now instead of holding the shutdown."""
         with self._lock:
+            self.closed = True
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
             subscriber.closed = True
@@ -103,6 +107,7 @@ class EventBus:
         """Events `accepts` lets through from now on, after the replay of one task's history."""
         with self._lock:  # history and subscription taken together: no event is missed or doubled
             subscription = Subscription(self, accepts, list(self._history.get(replay_task, [])) if replay_task else [])
+            subscription.closed = self.closed  # a stream opened during shutdown ends at once
             self._subscribers.append(subscription)
         return subscription
 

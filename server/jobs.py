@@ -110,7 +110,8 @@ class Jobs:
             raise RuntimeError(f"cannot use the data directory {settings.data_dir}: {error}") from None
         self.bus = EventBus()
         self.worker = Worker(settings, registry, self._start_task, self.describe, self._on_worker_death)
-        self.accepting = True
+        self.accepting = True  # new tasks are taken
+        self.stopping = False  # shutting down: queued tasks stay pending for the next start
         self.interrupting = False
         self._tokens: dict[str, CancelToken] = {}
         self._durations: deque[float] = deque(maxlen=20)
@@ -126,6 +127,7 @@ class Jobs:
     def shutdown(self, grace: float) -> None:
         """Stop taking work; let running tasks finish within `grace`, then interrupt them."""
         self.accepting = False
+        self.stopping = True
         deadline = time.monotonic() + grace
         while self.store.count("running") and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -179,6 +181,9 @@ class Jobs:
             body_hash=body_hash,
         )
         with self.lock:  # checked again: another request may have taken the key or the last slot meanwhile
+            if not self.accepting:
+                shutil.rmtree(task_dir, ignore_errors=True)
+                raise ShuttingDown()
             try:
                 earlier = self._admit(owner, idempotency_key, body_hash)
             except (IdempotencyConflict, QueueFull):
@@ -263,7 +268,7 @@ class Jobs:
     def _begin(self, task_id: str) -> Job | None:
         with self.lock:
             task = self.store.get(task_id)
-            if task is None or task.status != "pending" or not self.accepting:
+            if task is None or task.status != "pending" or self.stopping:
                 return None  # cancelled or deleted while it waited, or the server is stopping: it stays pending
             task.status, task.started_at = "running", time.time()
             self.store.save(task)
@@ -288,6 +293,8 @@ class Jobs:
                 self.worker.pool.submit(self._run_ffmpeg_part, job, plan.ffmpeg, plan.gpu(job))
         except BaseException as error:  # every failure ends the task, never the thread
             self._fail(job, error)
+        finally:
+            release_memory()
 
     def _run_ffmpeg_part(self, job: Job, step, state) -> None:
         try:
@@ -323,7 +330,7 @@ class Jobs:
                 part.unlink(missing_ok=True)
         except OSError as cleanup:  # the folder may be going away under a DELETE
             logger.warning("task {}: partial files not removed: {}", task.task_id, cleanup)
-        if isinstance(error, Cancelled) and self.interrupting:
+        if self.interrupting and isinstance(error, Cancelled | RuntimeError):  # RuntimeError: the pool is shut
             status, code, message = "error", "interrupted", "the server shut down while this task was running"
         elif isinstance(error, Cancelled):
             status, code, message = "cancelled", "cancelled", "cancelled while running"

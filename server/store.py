@@ -113,7 +113,11 @@ class TaskStore:
         with self._lock:
             self._tasks.pop(task_id, None)
             self._saved_at.pop(task_id, None)
-            self._db.execute("DELETE FROM tasks WHERE task_id = ?", (task_id,))
+            try:
+                self._db.execute("DELETE FROM tasks WHERE task_id = ?", (task_id,))
+            except sqlite3.Error as error:  # gone from memory now; the row may come back after a restart
+                self.write_errors += 1
+                logger.error("cannot delete task {} from the job table: {}", task_id, error)
 
     def by_idempotency_key(self, owner: str, key: str) -> Task | None:
         with self._lock:

@@ -73,7 +73,8 @@ class Worker:
         self.on_death = on_death  # called with the task it was running, should the thread ever fail
         self.current: str | None = None
         self.queue: queue.Queue[str | None] = queue.Queue()
-        self.pool = ThreadPoolExecutor(settings.ffmpeg_workers, thread_name_prefix="ffmpeg")
+        # niced threads: the ffmpeg processes they start inherit it from their first instruction
+        self.pool = ThreadPoolExecutor(settings.ffmpeg_workers, thread_name_prefix="ffmpeg", initializer=lower_priority)
         self.ready = threading.Event()
         self.load_error: tuple[str, str] | None = None  # code and message when loading failed
         self.warm_seconds: dict[str, float] = {}
@@ -92,17 +93,17 @@ class Worker:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _loop(self) -> None:
-        lower_priority()
-        cores = os.cpu_count() or 1
-        if self.registry.placement.device == "cpu" and cores > 1:
-            torch.set_num_threads(cores - 1)  # models on CPU: one core stays with the thread answering clients
         try:
-            self.warm_seconds = warm(self.registry)
-            self.ready.set()
-        except Exception as error:  # not ready, but tasks still run and fail with the same clear error
-            self.load_error = self.describe(error)
-            logger.error("loading the models failed: {}", error)
-        try:
+            lower_priority()
+            cores = os.cpu_count() or 1
+            if self.registry.placement.device == "cpu" and cores > 1:
+                torch.set_num_threads(cores - 1)  # models on CPU: one core stays with the thread answering clients
+            try:
+                self.warm_seconds = warm(self.registry)
+                self.ready.set()
+            except Exception as error:  # not ready, but tasks still run and fail with the same clear error
+                self.load_error = self.describe(error)
+                logger.error("loading the models failed: {}", error)
             while (task_id := self.queue.get()) is not None:
                 self.current = task_id
                 try:
@@ -110,7 +111,6 @@ class Worker:
                 except Exception as error:  # a bug around one task must not stop the worker
                     logger.opt(exception=error).error("task {}: unexpected error in the worker", task_id)
                 self.current = None
-                release_memory()
         except BaseException as error:
             logger.opt(exception=error).critical("the GPU worker stopped")
             self.on_death(self.current)
