@@ -22,6 +22,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from models.errors import WeightsError  # noqa: E402
 from models.registry import ModelRegistry  # noqa: E402
 from pipelines.storyboard import llm_messages, schema  # noqa: E402
 from settings import Settings  # noqa: E402
@@ -61,6 +62,14 @@ def timed(call, repeats: int) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except WeightsError as error:  # no real weights here: say what to do, not a traceback
+        print(f"bench_gpu: {error}", file=sys.stderr)
+        return 1
+
+
+def run(args) -> int:
     settings = Settings()
     registry = ModelRegistry(settings)
     width, height = (int(v) for v in args.size.split("x"))
