@@ -3,11 +3,13 @@ constant time, checked before anything else reads the request; each key owns its
 
 import hashlib
 import hmac
-import json
+from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import Request, WebSocket
+from fastapi import Depends, Request, WebSocket
 from starlette.datastructures import Headers
+
+from server.errors import error_response
 
 OWNER = "s2v.owner"  # where the middleware leaves the caller's owner id in the ASGI scope
 
@@ -26,29 +28,36 @@ def presented_key(headers, query: dict) -> str | None:
     return query.get("api_key")  # browsers cannot set headers on a WebSocket
 
 
-def matching_owner(keys: list[str], presented: str | None) -> str | None:
-    """The owner id of the presented key, or None; every key is compared, so timing reveals nothing."""
-    found = None
-    offered = hashlib.sha256((presented or "").encode()).digest()  # equal lengths: timing tells nothing
-    for key in keys:
-        if hmac.compare_digest(hashlib.sha256(key.encode()).digest(), offered):
-            found = key
-    return owner_of(found) if found is not None else None
+def digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def matching_owner(known: dict[bytes, str], presented: str | None) -> str | None:
+    """The owner id of the presented key, or None; every key is compared, so timing reveals nothing.
+
+    `known` maps each configured key's digest to its owner id: digests have equal lengths.
+    """
+    offered, found = digest(presented or ""), None
+    for key_digest, owner in known.items():
+        if hmac.compare_digest(key_digest, offered):
+            found = owner
+    return found
 
 
 class KeyCheck:
     """ASGI middleware, outermost: a request without a valid key is answered 401 before its body is read."""
 
     def __init__(self, app, keys: list[str], open_paths: tuple[str, ...] = ("/healthz",)):
-        self.app, self.keys, self.open_paths = app, keys, open_paths
+        self.app, self.open_paths = app, open_paths
+        self.known = {digest(key): owner_of(key) for key in keys}  # once, not on every request
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         owner = ""
-        if self.keys and scope["path"] not in self.open_paths:
+        if self.known and scope["path"] not in self.open_paths:
             query = dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["type"] == "websocket" else {}
-            owner = matching_owner(self.keys, presented_key(Headers(scope=scope), query))
+            owner = matching_owner(self.known, presented_key(Headers(scope=scope), query))
             if owner is None:
                 return await self.refuse(scope, receive, send)
         scope[OWNER] = owner
@@ -60,19 +69,16 @@ class KeyCheck:
             await send({"type": "websocket.close", "code": 4401, "reason": "a valid API key is required"})
             return
         message = "a valid API key is required (X-API-Key or Authorization: Bearer)"
-        body = json.dumps({"error": {"code": "unauthorized", "message": message, "field": None}}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", b"Bearer"),
-        ]
-        await send({"type": "http.response.start", "status": 401, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        answer = error_response(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+        await answer(scope, receive, send)
 
 
 def caller(request: Request) -> str:
     """The owner id of the request ('' when keys are off), as KeyCheck found it."""
     return request.scope[OWNER]
+
+
+Caller = Annotated[str, Depends(caller)]  # what a route declares to know whose request it is
 
 
 def websocket_caller(websocket: WebSocket) -> str:

@@ -53,11 +53,8 @@ class FrameResolver:
         self.readable_task = readable_task
 
     def __call__(self, value: str) -> Path:
-        parts = paths.frame_parts(value)
-        if not self.readable_task(parts[0]):
-            raise ValueError("frame names no file of yours under /data/")
         try:
-            path = paths.task_file(parts, self.data_dir)
+            path = paths.owned_task_file(paths.frame_parts(value), self.data_dir, self.readable_task)
         except FileNotFoundError:
             raise ValueError("frame names no file of yours under /data/") from None
         paths.check_image(path).close()
@@ -122,7 +119,7 @@ def run_frames(job) -> Outcome:
         cancel=job.cancel,
         on_progress=lambda fraction: job.report("frames", fraction),
     )
-    return {"frames": [{"scene_id": f.scene_id, "frame": job.url(f.frame), "seed": f.seed} for f in made]}, []
+    return {"frames": [job.public(f) for f in made]}, []
 
 
 # --- narration
@@ -148,7 +145,7 @@ def run_narration(job) -> Outcome:
         on_progress=lambda fraction: job.report("narration", fraction),
         timeout=job.settings.ffmpeg_timeout,
     )
-    return {"audios": [{"scene_id": a.scene_id, "audio": job.url(a.audio), "duration": a.duration} for a in audios]}, []
+    return {"audios": [job.public(a) for a in audios]}, []
 
 
 # --- clips
@@ -211,16 +208,7 @@ def run_clips(job, state=None) -> Outcome:
     )
     warnings += clip_warnings
     transitions = {item["scene_id"]: item["transition"] for item in request["frames"]}
-    clips = [
-        {
-            "scene_id": c.scene_id,
-            "clip": job.url(c.clip),
-            "duration": c.duration,
-            "motion": c.motion,
-            "transition": transitions[c.scene_id],
-        }
-        for c in made
-    ]
+    clips = [{**job.public(c), "transition": transitions[c.scene_id]} for c in made]
     return {"clips": clips, "transition_duration": video["transition_duration"]}, warnings
 
 
@@ -274,9 +262,9 @@ def finish_render(job, made: render_stage.Generated) -> Outcome:
         "duration": out.duration,
         "storyboard": [scene.model_dump(mode="json") for scene in board.storyboard],
         "characters": [c.model_dump() for c in board.characters],
-        "frames": [{"scene_id": f.scene_id, "frame": job.url(f.frame), "seed": f.seed} for f in out.frames],
-        "clips": [{"scene_id": c.scene_id, "clip": job.url(c.clip), "duration": c.duration} for c in out.clips],
-        "audios": [{"scene_id": a.scene_id, "audio": job.url(a.audio), "duration": a.duration} for a in out.audios],
+        "frames": [job.public(f) for f in out.frames],
+        "clips": [job.public(c, exclude={"motion"}) for c in out.clips],
+        "audios": [job.public(a) for a in out.audios],
     }
     return result, out.warnings
 

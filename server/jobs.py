@@ -18,6 +18,7 @@ from collections import deque
 from pathlib import Path
 
 from loguru import logger
+from pydantic import BaseModel
 
 from models.cancel import CancelToken
 from models.errors import Cancelled, ModelError
@@ -54,7 +55,7 @@ class Job:
         self.request = task.request
         self.settings, self.registry = jobs.settings, jobs.registry
         self.task_dir = jobs.task_dir(task.task_id)
-        self.resolve = handlers.FrameResolver(self.settings.data_dir, lambda tid: jobs.readable(tid, task.owner))
+        self.resolve = jobs.resolver(task.owner)
         self._stage_started = time.perf_counter()
         self._published_at = 0.0
 
@@ -64,6 +65,11 @@ class Job:
 
     def url(self, path: Path) -> str:
         return paths.url_of(path, self.settings.data_dir)
+
+    def public(self, item: BaseModel, exclude: set[str] | None = None) -> dict:
+        """A stage's output (Frame, Audio, Clip) as the API shows it: every file as its /data/ URL."""
+        fields = item.model_dump(exclude=exclude)
+        return {name: self.url(value) if isinstance(value, Path) else value for name, value in fields.items()}
 
     def report(self, stage: str, fraction: float) -> None:
         task = self.task
@@ -149,6 +155,10 @@ class Jobs:
         task = self.store.get(task_id)
         return task is not None and task.owner == owner
 
+    def resolver(self, owner: str) -> handlers.FrameResolver:
+        """What turns a request's `frame` into a file, seen as `owner` sees the data root."""
+        return handlers.FrameResolver(self.settings.data_dir, lambda task_id: self.readable(task_id, owner))
+
     def new_task_id(self, kind: str) -> str:
         return f"{kind[:2]}_{secrets.token_hex(8)}"
 
@@ -165,7 +175,7 @@ class Jobs:
             return earlier, False
         task_id = self.new_task_id(kind)
         task_dir = self.task_dir(task_id)
-        resolve = handlers.FrameResolver(self.settings.data_dir, lambda tid: self.readable(tid, owner))
+        resolve = self.resolver(owner)
         try:
             request = spec.prepare(body, self.settings, task_dir, resolve)
         except Exception:
@@ -205,9 +215,8 @@ class Jobs:
                 if earlier.body_hash != body_hash:
                     raise IdempotencyConflict()
                 return earlier
-        active = self.store.count("pending", "running")
-        if active >= self.settings.max_queue:
-            raise QueueFull(self.retry_after(active))
+        if self.store.count("pending", "running") >= self.settings.max_queue:
+            raise QueueFull(self.retry_after())
         return None
 
     def cancel(self, task: Task) -> bool:
@@ -246,7 +255,7 @@ class Jobs:
                 if event is None or event.event in FINAL_EVENTS:
                     return
 
-    def retry_after(self, active: int) -> int:
+    def retry_after(self) -> int:
         """Seconds until a queue slot is likely free, from recent task durations."""
         typical = sum(self._durations) / len(self._durations) if self._durations else 5.0
         return int(min(600, max(1, round(typical))))

@@ -1,6 +1,6 @@
 """Request bodies over S2V_MAX_BODY_BYTES get 413 before any route reads them, with or without a length."""
 
-import json
+from server.errors import error_response
 
 
 class BodyLimit:
@@ -12,7 +12,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            return await self.refuse(send)
+            return await self.refuse(scope, receive, send)
         chunks, size = [], 0
         while True:  # read it all here, so a chunked body is counted too
             message = await receive()
@@ -21,7 +21,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                return await self.refuse(send)
+                return await self.refuse(scope, receive, send)
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
@@ -36,9 +36,7 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def refuse(self, send):
+    async def refuse(self, scope, receive, send):
         message = f"the body is larger than {self.limit} bytes (S2V_MAX_BODY_BYTES)"
-        payload = json.dumps({"error": {"code": "body_too_large", "message": message, "field": "body"}}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": [*headers, (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+        answer = error_response(413, "body_too_large", message, "body", headers={"Connection": "close"})
+        await answer(scope, receive, send)

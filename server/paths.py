@@ -4,6 +4,7 @@ import base64
 import binascii
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
@@ -50,6 +51,13 @@ def task_file(parts: tuple[str, ...], data_dir: Path) -> Path:
     if not real.is_relative_to((data_dir / parts[0]).resolve()):
         raise FileNotFoundError("no such file")
     return real
+
+
+def owned_task_file(parts: tuple[str, ...], data_dir: Path, readable_task: Callable[[str], bool]) -> Path:
+    """A file of a task the caller may read (`readable_task`); FileNotFoundError for anything else."""
+    if not parts or not readable_task(parts[0]):
+        raise FileNotFoundError("no such file")
+    return task_file(parts, data_dir)
 
 
 def frame_parts(value: str) -> tuple[str, ...]:

@@ -2,21 +2,20 @@
 
 import tempfile
 import zipfile
+from functools import partial
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from server import paths
-from server.auth import caller
+from server.auth import Caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.routes.common import jobs_of, owned_task
 
 router = APIRouter(tags=["files"])
-Caller = Annotated[str, Depends(caller)]
 RESPONSES = {status: ERROR_RESPONSES[status] for status in (401, 404)}
 CHUNK = 1 << 20
 COMPRESSIBLE = (".json", ".srt", ".ass", ".wav", ".txt")  # media is already compressed: stored as is
@@ -58,10 +57,8 @@ def data_file(path: str, request: Request, owner: Caller):
     """A file a task of the caller produced; `Range: bytes=a-b` answers 206."""
     jobs = jobs_of(request)
     try:
-        parts = paths.relative_parts(path)
-        if not parts or not jobs.readable(parts[0], owner):
-            raise FileNotFoundError(path)
-        real = paths.task_file(parts, jobs.settings.data_dir)
+        readable = partial(jobs.readable, owner=owner)
+        real = paths.owned_task_file(paths.relative_parts(path), jobs.settings.data_dir, readable)
         stat = real.stat()  # now, so a file deleted meanwhile is a 404 here, not a failure mid-response
     except (ValueError, OSError):
         raise ApiError(404, "no such file") from None

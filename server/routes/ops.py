@@ -2,19 +2,17 @@
 
 import platform
 from importlib import metadata
-from typing import Annotated
 
 import psutil
 import torch
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from server.auth import caller
+from server.auth import Caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.routes.common import jobs_of
 from server.schemas import StatusPublic, SystemPublic
 
 router = APIRouter(tags=["operations"])
-Caller = Annotated[str, Depends(caller)]
 PACKAGES = ("torch", "diffusers", "transformers", "coqui-tts", "llguidance", "fastapi", "imageio-ffmpeg")
 
 

@@ -4,10 +4,10 @@ import asyncio
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from server.auth import caller, websocket_caller
+from server.auth import Caller, websocket_caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import FINAL_EVENTS, Event
 from server.handlers import KINDS
@@ -16,7 +16,6 @@ from server.schemas import TaskListPublic, TaskPublic
 from server.store import STATUSES, Task
 
 router = APIRouter(tags=["tasks"])
-Caller = Annotated[str, Depends(caller)]
 KEEPALIVE = 15.0  # seconds between SSE comments, so proxies keep an idle stream open
 RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404)}
 

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from server.auth import caller
+from server.auth import Caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.jobs import IdempotencyConflict, QueueFull, ShuttingDown
 from server.routes.common import jobs_of, task_public
@@ -25,7 +25,6 @@ Wait = Annotated[float | None, Query(ge=0, le=600, description="hold the answer 
 IdempotencyKey = Annotated[
     str | None, Header(max_length=200, description="a retry with the same key returns the first task")
 ]
-Caller = Annotated[str, Depends(caller)]
 RESPONSES = {
     202: {"model": TaskCreatedPublic, "description": "queued; poll the Location"},
     200: {"model": TaskPublic, "description": "with ?wait=: the task as GET /tasks/<id> shows it"},
