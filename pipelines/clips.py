@@ -66,15 +66,23 @@ def frame_count(duration: float, fps: int) -> int:
     return max(1, round(duration * fps))
 
 
-def check_inputs(specs: list[ClipSpec], fps: int) -> None:
-    check_scene_ids(specs, "clips to make")
+def check_fps(fps: int) -> None:
     if not 1 <= fps <= 60:
         raise ValueError("fps must be between 1 and 60")
+
+
+def check_motion(motion: str) -> None:
+    if motion not in MOTIONS:
+        raise ValueError(f"motion must be one of {', '.join(MOTIONS)}")
+
+
+def check_inputs(specs: list[ClipSpec], fps: int) -> None:
+    check_scene_ids(specs, "clips to make")
+    check_fps(fps)
     for spec in specs:
         if not 0.5 <= spec.duration <= 30:
             raise ValueError("duration must be between 0.5 and 30 seconds")
-        if spec.motion not in MOTIONS:
-            raise ValueError(f"motion must be one of {', '.join(MOTIONS)}")
+        check_motion(spec.motion)
 
 
 def cover(image: Image.Image, width: int, height: int) -> Image.Image:

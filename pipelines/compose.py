@@ -56,6 +56,11 @@ class Composition:
     warnings: list[str]
 
 
+def check_transition(name: str) -> None:
+    if name not in ALL_TRANSITIONS:
+        raise ValueError(f"transition must be one of {', '.join(ALL_TRANSITIONS)}")
+
+
 def timeline(
     scenes: list[TimelineScene], transition_seconds: float, fps: int | None = None
 ) -> tuple[list[float], list[float], float]:
@@ -246,8 +251,8 @@ def compose(
 ) -> Composition:
     if not scenes:
         raise ValueError("nothing to compose")
-    if any(scene.transition not in ALL_TRANSITIONS for scene in scenes):
-        raise ValueError(f"transition must be one of {', '.join(ALL_TRANSITIONS)}")
+    for scene in scenes:
+        check_transition(scene.transition)
     starts, overlaps, total = timeline(scenes, transition_seconds, fps)
     warnings: list[str] = []
     texts = [clean(scene.text) for scene in scenes]

@@ -17,12 +17,16 @@ PAUSE_SECONDS = 0.15
 MAX_LINE_CHARS = 20_000  # a scene can hold a whole story; lines are spoken in sentence pieces
 
 
+def check_speed(speed: float) -> None:
+    if not 0.5 <= speed <= 2.0:
+        raise ValueError("speed must be between 0.5 and 2.0")
+
+
 def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
     check_scene_ids(lines, "lines to speak")
     if any(len(line.text) > MAX_LINE_CHARS for line in lines):
         raise ValueError(f"a line is longer than {MAX_LINE_CHARS} characters")
-    if not 0.5 <= speed <= 2.0:
-        raise ValueError("speed must be between 0.5 and 2.0")
+    check_speed(speed)
     if fmt not in ("wav", "mp3"):
         raise ValueError("format must be wav or mp3")
 

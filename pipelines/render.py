@@ -17,12 +17,12 @@ from pydantic import BaseModel, Field
 from models.cancel import CancelToken
 from pipelines import clips as clips_stage
 from pipelines.artifacts import key_of, reusable, write_json
-from pipelines.compose import ALL_TRANSITIONS, TimelineScene, compose
+from pipelines.compose import TimelineScene, check_transition, compose
 from pipelines.fonts import Font, find_font
 from pipelines.frames import MAX_SEED, make_frames, parse_resolution
 from pipelines.frames import check_inputs as check_frames
 from pipelines.music import pick_track
-from pipelines.narration import make_narration
+from pipelines.narration import check_speed, make_narration
 from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, InvalidInput, Line, Storyboard, blame
 from pipelines.storyboard import MAX_SCENES, make_storyboard
 from pipelines.storyboard import check_inputs as check_story
@@ -121,16 +121,15 @@ def check_inputs(story: str, options: RenderOptions, settings) -> tuple[tuple[in
     with blame("options.video.resolution"):
         video_size = clips_stage.video_size(options.video.resolution, options.aspect)
     with blame("options.video.fps"):
-        if not 1 <= options.video.fps <= 60:
-            raise ValueError("fps must be between 1 and 60")
-    if options.video.transition not in ALL_TRANSITIONS:
-        raise InvalidInput(f"transition must be one of {', '.join(ALL_TRANSITIONS)}", "options.video.transition")
-    if options.video.motion not in clips_stage.MOTIONS:
-        raise InvalidInput(f"motion must be one of {', '.join(clips_stage.MOTIONS)}", "options.video.motion")
+        clips_stage.check_fps(options.video.fps)
+    with blame("options.video.transition"):
+        check_transition(options.video.transition)
+    with blame("options.video.motion"):
+        clips_stage.check_motion(options.video.motion)
     if not 0 <= options.video.transition_duration <= 2:
         raise InvalidInput("transition_duration must be between 0 and 2", "options.video.transition_duration")
-    if not 0.5 <= options.speed <= 2.0:
-        raise InvalidInput("speed must be between 0.5 and 2.0", "options.speed")
+    with blame("options.speed"):
+        check_speed(options.speed)
     return image_size, video_size
 
 
@@ -138,12 +137,11 @@ def generate(
     story: str,
     task_dir: Path,
     registry,
-    options: RenderOptions | None = None,
+    options: RenderOptions,
     *,
     cancel: CancelToken | None = None,
     on_progress: Progress | None = None,
 ) -> Generated:
-    options = options or RenderOptions()
     settings = registry.settings
     cancel = cancel or CancelToken()
     report = on_progress or (lambda stage, fraction: None)
