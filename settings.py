@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     ffmpeg_timeout: float = Field(default=1800.0, gt=0)
     ffmpeg_workers: int = Field(default=1, ge=1, le=8)
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds running tasks get when the server stops
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)  # one POST /uploads file
+    cache_max_gb: float = Field(default=100.0, ge=0)  # artifacts no task or project references, at most
 
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod

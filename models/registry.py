@@ -4,6 +4,7 @@ With `S2V_RESIDENCY=stage` only the role in use stays loaded (for 24 GB cards); 
 every role stays resident after its first use.
 """
 
+import hashlib
 import threading
 from dataclasses import asdict, dataclass
 
@@ -14,6 +15,7 @@ from models.i2v import ImageToVideoRuntime
 from models.llm import LLMRuntime
 from models.t2i import TextToImageRuntime
 from models.tts import CoquiTTSRuntime, EspeakRuntime
+from models.weights import fingerprint
 
 RUNTIMES = {
     ("llm", "transformers"): LLMRuntime,
@@ -61,9 +63,16 @@ class ModelRegistry:
                         self.unload(other)
                 runtime_class = RUNTIMES[(role, self.backend(role))]
                 runtime = runtime_class(self.settings.role_path(role), self.placement)
+                runtime.identity = self.identity(role, runtime)
                 logger.info("loaded {} ({}) in {:.2f}s", role, runtime.name, runtime.load_seconds)
                 self._models[role] = runtime
             return self._models[role]
+
+    def identity(self, role: str, runtime) -> str:
+        """What the artifact store keys a model's outputs on: the folder's fingerprint and the
+        placement (the same weights give other pixels in another dtype or on another device)."""
+        parts = (role, runtime.name, fingerprint(runtime.folder), self.placement.device, self.placement.dtype_name)
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
     def load_all(self) -> None:
         for role in ROLES:

@@ -1,5 +1,6 @@
 """Checks a role's weights folder before any library touches it, so a bad folder is one clear error."""
 
+import hashlib
 import json
 import struct
 from pathlib import Path
@@ -73,3 +74,17 @@ def check_folder(role: str, folder: Path, kind: str) -> None:
             raise fail(role, folder, "no coqui checkpoint (*.pth)")
     else:
         raise ValueError(kind)
+
+
+def fingerprint(folder: Path) -> str:
+    """A cheap identity of a model folder: its configs' and indexes' contents, and every other
+    file's name and size. Weights are not hashed (gigabytes); a changed file changes its size
+    or the index that names it."""
+    digest = hashlib.sha256()
+    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    for file in files:
+        size = file.stat().st_size
+        digest.update(f"{file.relative_to(folder) if file != folder else file.name}:{size}\n".encode())
+        if file.suffix in (".json", ".txt", ".model", ".toml") and size <= 1 << 20:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()

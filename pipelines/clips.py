@@ -4,7 +4,7 @@
   duration by time-stretching: each output frame blends the two nearest model frames, so the
   motion plays once, slowed or sped up, with no loop or jump. If the model fails for a scene,
   that scene falls back to `kenburns` and a warning says so.
-- `kenburns` pans or zooms the keyframe with ffmpeg's zoompan (direction varies by scene).
+- `kenburns` moves over the keyframe with ffmpeg's zoompan, as the shot's `camera` says.
 - `static` holds the keyframe.
 """
 
@@ -19,8 +19,8 @@ from PIL import Image, ImageOps
 from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines import ffmpeg
-from pipelines.artifacts import commit, key_of, partial, reusable
-from pipelines.specs import Clip, ClipSpec, check_scene_ids
+from pipelines.artifact_store import ArtifactStore, content_key, key_of
+from pipelines.specs import Clip, ClipSpec, check_camera, check_scene_ids
 
 MOTIONS = ("i2v", "kenburns", "static")
 NAMED = {"480p": 480, "720p": 720, "1080p": 1080}
@@ -28,13 +28,27 @@ ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
 MAX_VIDEO_PIXELS = 1920 * 1920
 ENCODE = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-an"]
-# Ken Burns moves as (zoom, x, y) zoompan expressions over the clip's progress p in 0..1.
-MOVES = [
-    ("1+0.15*p", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),  # push in
-    ("1.15", "(iw-iw/zoom)*p", "(ih-ih/zoom)/2"),  # pan right
-    ("1.15-0.15*p", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),  # pull out
-    ("1.15", "(iw-iw/zoom)*(1-p)", "(ih-ih/zoom)/2"),  # pan left
-]
+# Camera moves as (zoom, x, y) zoompan expressions over the clip's progress p in 0..1.
+MOVES = {
+    "push_in": ("1+0.15*p", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),
+    "pull_out": ("1.15-0.15*p", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),
+    "pan_right": ("1.15", "(iw-iw/zoom)*p", "(ih-ih/zoom)/2"),
+    "pan_left": ("1.15", "(iw-iw/zoom)*(1-p)", "(ih-ih/zoom)/2"),
+    "tilt_down": ("1.15", "(iw-iw/zoom)/2", "(ih-ih/zoom)*p"),
+    "tilt_up": ("1.15", "(iw-iw/zoom)/2", "(ih-ih/zoom)*(1-p)"),
+    # half a circle around the centre, slightly zoomed: the nearest a still picture gets to an orbit
+    "orbit": ("1.2", "(iw-iw/zoom)/2*(1-cos(PI*p))", "(ih-ih/zoom)/2*(1-sin(PI*p))"),
+}
+CAMERA_WORDS = {
+    "static": "static camera",
+    "pan_left": "camera pans left",
+    "pan_right": "camera pans right",
+    "push_in": "camera slowly pushes in",
+    "pull_out": "camera slowly pulls out",
+    "tilt_up": "camera tilts up",
+    "tilt_down": "camera tilts down",
+    "orbit": "camera orbits the subject",
+}
 
 
 def even(value: float) -> int:
@@ -83,6 +97,7 @@ def check_inputs(specs: list[ClipSpec], fps: int) -> None:
         if not 0.5 <= spec.duration <= 30:
             raise ValueError("duration must be between 0.5 and 30 seconds")
         check_motion(spec.motion)
+        check_camera(spec.camera)
 
 
 def cover(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -90,13 +105,15 @@ def cover(image: Image.Image, width: int, height: int) -> Image.Image:
     return ImageOps.fit(image.convert("RGB"), (width, height), Image.LANCZOS)
 
 
-def still_clip(spec: ClipSpec, index: int, out: Path, width: int, height: int, fps: int, **run) -> None:
+def still_clip(spec: ClipSpec, out: Path, width: int, height: int, fps: int, **run) -> None:
+    """`static` holds the keyframe; `kenburns` moves over it as the shot's camera says."""
     frames = frame_count(spec.duration, fps)
     fill = f"scale={width * 2}:{height * 2}:force_original_aspect_ratio=increase,crop={width * 2}:{height * 2}"
-    if spec.motion == "static":
+    if spec.motion == "static" or spec.camera not in MOVES:
         graph = f"{fill},scale={width}:{height},setsar=1,fps={fps},format=yuv420p"
     else:
-        zoom, x, y = (expr.replace("p", f"(on/{max(frames - 1, 1)})") for expr in MOVES[index % len(MOVES)])
+        progress = f"(on/{max(frames - 1, 1)})"
+        zoom, x, y = (re.sub(r"\bp\b", progress, expr) for expr in MOVES[spec.camera])
         graph = f"{fill},zoompan=z='{zoom}':x='{x}':y='{y}':d=1:s={width}x{height}:fps={fps},setsar=1,format=yuv420p"
     args = ["-loop", "1", "-framerate", str(fps), "-i", str(spec.frame), "-vf", graph]
     ffmpeg.run([*args, "-frames:v", str(frames), "-r", str(fps), *ENCODE, str(out)], remove_on_failure=out, **run)
@@ -117,7 +134,11 @@ def stretch(frames: list[np.ndarray], count: int):
             yield blend.round().astype(np.uint8)
 
 
-def animated_clip(spec, index, out, width, height, fps, i2v, settings, cancel, **run) -> None:
+def i2v_prompt(spec: ClipSpec) -> str:
+    return ", ".join(part for part in (spec.prompt, CAMERA_WORDS.get(spec.camera, "")) if part)
+
+
+def animated_clip(spec, out, width, height, fps, i2v, settings, cancel, **run) -> None:
     work_w, work_h = (int(v) for v in settings.i2v_resolution.lower().split("x"))
     with Image.open(spec.frame) as keyframe:
         generated = i2v.animate(
@@ -126,9 +147,9 @@ def animated_clip(spec, index, out, width, height, fps, i2v, settings, cancel, *
             work_w,
             work_h,
             steps=settings.i2v_steps,
-            seed=index,
+            seed=spec.seed,
             fps=fps,
-            prompt=spec.prompt,
+            prompt=i2v_prompt(spec),
             cancel=cancel,
         )
     frames = [np.asarray(cover(frame, width, height)) for frame in generated]
@@ -164,6 +185,7 @@ def load_i2v(registry, warnings: list[str]):
 def make_clips(
     specs: list[ClipSpec],
     out_dir: Path,
+    store: ArtifactStore,
     *,
     fps: int,
     width: int,
@@ -175,47 +197,58 @@ def make_clips(
     timeout: float = 1800.0,
 ) -> tuple[list[Clip], list[str]]:
     check_inputs(specs, fps)
-    out_dir.mkdir(parents=True, exist_ok=True)
     clips, warnings = [], []
     for index, spec in enumerate(specs):
         if cancel:
             cancel.raise_if_cancelled()
-        path = out_dir / f"{spec.scene_id}.mp4"
         motion = spec.motion
         if motion == "i2v" and i2v is None:
             warnings.append(f"{spec.scene_id}: no image-to-video model is configured; used a pan/zoom instead")
             motion = "kenburns"
-        frame_key = spec.frame.with_name(spec.frame.name + ".key")
-        key = key_of(
-            frame=str(spec.frame),
-            frame_key=frame_key.read_text() if frame_key.is_file() else spec.frame.stat().st_mtime_ns,
-            duration=spec.duration,
-            fps=fps,
-            size=(width, height),
-            motion=motion,
-            index=index,
-            model=str(getattr(i2v, "folder", "")),
-        )
-        if not reusable(path, key):
-            part = partial(path)
-            run = {"timeout": timeout}
-            if motion == "i2v":
-                try:
-                    animated_clip(spec, index, part, width, height, fps, i2v, settings, cancel, **run)
-                except Cancelled:
-                    raise
-                except Exception as error:  # one scene's failure must not fail the render
-                    logger.warning("i2v failed for {}: {}", spec.scene_id, error)
-                    warnings.append(f"{spec.scene_id}: image-to-video failed ({type(error).__name__}); used a pan/zoom")
-                    motion = "kenburns"
-            if motion != "i2v":
-                still_clip(
-                    spec.model_copy(update={"motion": motion}), index, part, width, height, fps, cancel=cancel, **run
-                )
-            commit(part, path, key)
-        clips.append(
-            Clip(scene_id=spec.scene_id, clip=path, duration=frame_count(spec.duration, fps) / fps, motion=motion)
-        )
+        key = clip_key(spec, motion, fps, (width, height), i2v, settings)
+        artifact = store.find(key, ".mp4")
+        if artifact is None and motion == "i2v":
+            try:
+                with store.making(key, ".mp4") as part:
+                    animated_clip(spec, part, width, height, fps, i2v, settings, cancel, timeout=timeout)
+                artifact = store.path(key, ".mp4")
+            except Cancelled:
+                raise
+            except Exception as error:  # one scene's failure must not fail the render
+                logger.warning("i2v failed for {}: {}", spec.scene_id, error)
+                warnings.append(f"{spec.scene_id}: image-to-video failed ({type(error).__name__}); used a pan/zoom")
+                motion = "kenburns"  # kept under its own key: the next render tries the model again
+                key = clip_key(spec, motion, fps, (width, height), i2v, settings)
+                artifact = store.find(key, ".mp4")
+        if artifact is None:
+            with store.making(key, ".mp4") as part:
+                still = spec.model_copy(update={"motion": motion})
+                still_clip(still, part, width, height, fps, cancel=cancel, timeout=timeout)
+            artifact = store.path(key, ".mp4")
+        path = store.place(artifact, out_dir / f"{spec.scene_id}.mp4")
+        clip = Clip(scene_id=spec.scene_id, clip=path, duration=frame_count(spec.duration, fps) / fps, motion=motion)
+        clips.append(clip)
         if on_progress:
             on_progress((index + 1) / len(specs))
     return clips, warnings
+
+
+def clip_key(spec: ClipSpec, motion: str, fps: int, size: tuple[int, int], i2v, settings) -> str:
+    """Everything a clip's pixels depend on: the keyframe's content, length, size, motion, and for
+    image-to-video the prompt, seed, model and the settings of its working size and steps."""
+    animated = {}
+    if motion == "i2v":
+        work = (settings.i2v_frames, settings.i2v_steps, settings.i2v_resolution)
+        animated = {"prompt": i2v_prompt(spec), "seed": spec.seed, "model": i2v.identity, "work": work}
+    frames = frame_count(spec.duration, fps)
+    camera = spec.camera if motion != "static" else "static"
+    return key_of(
+        stage="clip",
+        frame=content_key(spec.frame),
+        frames=frames,
+        fps=fps,
+        size=size,
+        motion=motion,
+        camera=camera,
+        **animated,
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from models.cancel import CancelToken
 from pipelines import ffmpeg
-from pipelines.artifacts import partial, write_text
+from pipelines.artifact_store import partial, write_text
 from pipelines.fonts import Font, missing_glyphs
 from pipelines.text import CJK, clean
 
@@ -45,6 +45,15 @@ class TimelineScene:
     audio: Path | None = None
     speech_seconds: float = 0.0
     text: str = ""
+
+
+@dataclass
+class MusicBed:
+    track: Path
+    volume: float = 0.25
+    fade_in: float = 1.5
+    fade_out: float = 2.0
+    duck: bool = True  # the narration keys a compressor on the music
 
 
 @dataclass
@@ -189,7 +198,7 @@ def transitions(scenes, overlaps, fps) -> list[str]:
     return parts
 
 
-def filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index, subtitles) -> str:
+def filtergraph(scenes, starts, overlaps, total, width, height, fps, music: MusicBed | None, subtitles) -> str:
     parts = []
     for i in range(len(scenes)):
         parts.append(
@@ -219,17 +228,28 @@ def filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index
         parts.append(f"{''.join(voices)}amix=inputs={len(voices)}:normalize=0:duration=longest,apad[voice]")
     else:
         parts.append("anullsrc=r=48000:cl=stereo[voice]")
-    if music_index is None:
+    if music is None:
         parts.append(f"[voice]atrim=duration={total:.4f}[aout]")
-    else:
-        fade_out = max(total - 2.0, 0.0)
+        return ";".join(parts)
+    music_index = audio_input
+    fade_out = min(music.fade_out, total)
+    fades = f"afade=t=in:d={music.fade_in:.3f}," if music.fade_in else ""
+    fades += f"afade=t=out:st={total - fade_out:.3f}:d={fade_out:.3f}," if fade_out else ""
+    parts.append(
+        f"[{music_index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+        f"atrim=duration={total:.4f},{fades}volume={music.volume:.4f}[music]"
+    )
+    if music.duck:
         parts += [
             f"[voice]atrim=duration={total:.4f},asplit=2[vmix][vkey]",
-            f"[{music_index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"atrim=duration={total:.4f},volume=0.35,afade=t=in:d=1.5,afade=t=out:st={fade_out:.3f}:d=2[music]",
             # The voice keys a compressor on the music: music dips under speech and returns between lines.
             "[music][vkey]sidechaincompress=threshold=0.02:ratio=10:attack=15:release=400[ducked]",
             "[vmix][ducked]amix=inputs=2:normalize=0:duration=first[aout]",
+        ]
+    else:
+        parts += [
+            f"[voice]atrim=duration={total:.4f}[vmix]",
+            "[vmix][music]amix=inputs=2:normalize=0:duration=first[aout]",
         ]
     return ";".join(parts)
 
@@ -242,7 +262,7 @@ def compose(
     height: int,
     fps: int,
     transition_seconds: float = 0.5,
-    music: Path | None = None,
+    music: MusicBed | None = None,
     subtitles: bool = True,
     font: Font | None = None,
     cancel: CancelToken | None = None,
@@ -279,11 +299,9 @@ def compose(
             os.symlink(font.file, work_dir / "fonts" / font.file.name)
         inputs = [arg for scene in scenes for arg in ("-i", str(scene.clip))]
         inputs += [arg for scene in scenes if scene.audio for arg in ("-i", str(scene.audio))]
-        music_index = None
         if music is not None:
-            music_index = len(scenes) + sum(1 for scene in scenes if scene.audio)
-            inputs += ["-stream_loop", "-1", "-i", str(music)]
-        graph = filtergraph(scenes, starts, overlaps, total, width, height, fps, music_index, burn)
+            inputs += ["-stream_loop", "-1", "-i", str(music.track)]
+        graph = filtergraph(scenes, starts, overlaps, total, width, height, fps, music, burn)
         (work_dir / "graph.txt").write_text(graph)
         target = partial(out)
         ffmpeg.run(

@@ -1,12 +1,13 @@
-"""Keyframes: one SDXL-Turbo image per scene, in as few batched calls as memory allows."""
+"""Keyframes: one SDXL-Turbo image per scene, in as few batched calls as memory allows, each kept
+in the artifact store under the hash of its prompt, seed, size, steps and model."""
 
+import hashlib
 import re
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from models.cancel import CancelToken
-from pipelines.artifacts import commit, key_of, partial, reusable
+from pipelines.artifact_store import ArtifactStore, key_of
 from pipelines.specs import Frame, FrameSpec, check_scene_ids
 
 RESOLUTION = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
@@ -25,14 +26,20 @@ def parse_resolution(text: str, max_pixels: int) -> tuple[int, int]:
     return width, height
 
 
-def check_inputs(specs: list[FrameSpec], steps: int, guidance: float, seed: int | None) -> None:
+def check_inputs(specs: list[FrameSpec], steps: int, guidance: float) -> None:
     check_scene_ids(specs, "scenes to draw")
     if not 1 <= steps <= 8:
         raise ValueError("num_steps must be between 1 and 8")
     if not 0 <= guidance <= 10:
         raise ValueError("cfg_scale must be between 0 and 10")
-    if seed is not None and not 0 <= seed <= MAX_SEED - len(specs):
-        raise ValueError(f"seed must be between 0 and {MAX_SEED - len(specs)}")
+    if any(not 0 <= spec.seed <= MAX_SEED for spec in specs):
+        raise ValueError(f"seed must be between 0 and {MAX_SEED}")
+
+
+def scene_seed(base: int, scene_id: str) -> int:
+    """A scene's own seed, drawn from a base seed and its id: stable when other scenes are added,
+    removed or moved, so an edit redraws only the scene it touches."""
+    return int(hashlib.sha256(f"{base}:{scene_id}".encode()).hexdigest()[:12], 16) % 2**31
 
 
 def _batch_progress(on_progress, done_before: int, size: int, total_items: int):
@@ -49,51 +56,58 @@ def make_frames(
     specs: list[FrameSpec],
     out_dir: Path,
     t2i,
+    store: ArtifactStore,
     *,
     width: int,
     height: int,
     steps: int = 4,
     guidance: float = 0.0,
-    seed: int | None = None,
     batch: int = 4,
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
 ) -> list[Frame]:
-    check_inputs(specs, steps, guidance, seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    seeds = [seed + i if seed is not None else secrets.randbelow(2**31) for i in range(len(specs))]
+    """One PNG per spec, from the store when the same picture was drawn before."""
+    check_inputs(specs, steps, guidance)
     jobs = []
-    for spec, scene_seed in zip(specs, seeds, strict=True):
-        path = out_dir / f"{spec.scene_id}.png"
+    for spec in specs:
         key = key_of(
+            stage="frame",
             prompt=spec.prompt,
             negative=spec.negative_prompt,
-            seed=scene_seed,
+            seed=spec.seed,
             size=(width, height),
             steps=steps,
             guidance=guidance,
-            model=str(t2i.folder),
+            model=t2i.identity,
         )
-        jobs.append((spec, scene_seed, path, key))
-    todo = [job for job in jobs if not reusable(job[2], job[3])]
+        jobs.append((spec, key, out_dir / f"{spec.scene_id}.png"))
+
+    def placed(spec: FrameSpec, artifact: Path, path: Path) -> Frame:
+        return Frame(scene_id=spec.scene_id, frame=store.place(artifact, path), seed=spec.seed)
+
+    done = {}
+    for spec, key, path in jobs:
+        if (artifact := store.find(key, ".png")) is not None:
+            done[spec.scene_id] = placed(spec, artifact, path)
+    todo = [job for job in jobs if job[0].scene_id not in done]
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
         step = _batch_progress(on_progress, start, len(chunk), len(todo))
         images = t2i.generate(
-            [job[0].prompt for job in chunk],
-            [job[1] for job in chunk],
+            [spec.prompt for spec, _, _ in chunk],
+            [spec.seed for spec, _, _ in chunk],
             width,
             height,
             steps=steps,
             guidance=guidance,
-            negative_prompts=[job[0].negative_prompt for job in chunk],
+            negative_prompts=[spec.negative_prompt for spec, _, _ in chunk],
             cancel=cancel,
             on_step=step,
         )
-        for (_, _, path, key), image in zip(chunk, images, strict=True):
-            part = partial(path)
-            image.save(part, format="PNG")
-            commit(part, path, key)
+        for (spec, key, path), image in zip(chunk, images, strict=True):
+            with store.making(key, ".png") as part:
+                image.save(part, format="PNG")
+            done[spec.scene_id] = placed(spec, store.path(key, ".png"), path)
     if on_progress:
         on_progress(1.0)
-    return [Frame(scene_id=spec.scene_id, frame=path, seed=s) for spec, s, path, _ in jobs]
+    return [done[spec.scene_id] for spec, _, _ in jobs]

@@ -1,5 +1,6 @@
 """Narration: one audio file per line, text made speakable, long lines spoken in pieces and joined."""
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import soundfile
 
 from models.cancel import CancelToken
 from pipelines import ffmpeg
-from pipelines.artifacts import commit, key_of, partial, reusable
+from pipelines.artifact_store import ArtifactStore, key_of
 from pipelines.specs import Audio, Line, check_scene_ids
 from pipelines.text import detect_language, sentences, speakable
 
@@ -50,6 +51,7 @@ def make_narration(
     lines: list[Line],
     out_dir: Path,
     tts,
+    store: ArtifactStore,
     *,
     voice: str | None = None,
     speed: float = 1.0,
@@ -60,30 +62,31 @@ def make_narration(
     timeout: float = 600.0,
 ) -> list[Audio]:
     check_inputs(lines, speed, fmt)
-    out_dir.mkdir(parents=True, exist_ok=True)
     audios = []
     for index, line in enumerate(lines):
         if cancel:
             cancel.raise_if_cancelled()
         lang = detect_language(line.text) if language == "auto" else language
-        path = out_dir / f"{line.scene_id}.{fmt}"
-        key = key_of(text=line.text, voice=voice, speed=speed, language=lang, model=str(tts.folder), fmt=fmt)
-        if not reusable(path, key):
+        suffix = f".{fmt}"
+        key = key_of(
+            stage="narration", text=line.text, voice=voice, speed=speed, language=lang, model=tts.identity, fmt=fmt
+        )
+        artifact = store.find(key, suffix)
+        if artifact is None:
             samples, rate = speak(tts, line.text, voice, lang, speed)
-            wav = partial(path.with_suffix(".wav"))
-            soundfile.write(wav, samples, rate, subtype="PCM_16")
-            if fmt == "mp3":
-                mp3 = partial(path)
-                ffmpeg.run(
-                    ["-i", str(wav), "-c:a", "libmp3lame", "-q:a", "2", str(mp3)],
-                    cancel=cancel,
-                    timeout=timeout,
-                    remove_on_failure=mp3,
-                )
-                wav.unlink()
-                wav = mp3
-            commit(wav, path, key)
-        audios.append(Audio(scene_id=line.scene_id, audio=path, duration=round(duration_of(path), 3)))
+            with store.making(key, suffix) as part:
+                if fmt == "wav":
+                    soundfile.write(part, samples, rate, subtype="PCM_16", format="WAV")
+                else:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        wav = Path(tmp) / "speech.wav"
+                        soundfile.write(wav, samples, rate, subtype="PCM_16")
+                        args = ["-i", str(wav), "-c:a", "libmp3lame", "-q:a", "2", "-f", "mp3", str(part)]
+                        ffmpeg.run(args, cancel=cancel, timeout=timeout, remove_on_failure=part)
+            artifact = store.path(key, suffix)
+        path = store.place(artifact, out_dir / f"{line.scene_id}{suffix}")
+        audio = Audio(scene_id=line.scene_id, audio=path, duration=round(duration_of(path), 3))
+        audios.append(audio)
         if on_progress:
             on_progress((index + 1) / len(lines))
     return audios

@@ -1,65 +1,50 @@
-"""Render: storyboard -> frames -> narration -> clips -> compose, with progress and cancel.
+"""Render: [topic ->] storyboard -> frames -> narration -> clips -> compose, with progress and cancel.
 
 `generate` runs the model stages and `finish` the ffmpeg composition, so a server can hand the
 second to an ffmpeg pool while its GPU worker starts on the next task; `render` runs both.
 
-Every stage writes under the task folder (storyboard.json, frames/, audio/, clips/, final.mp4,
-final.srt) with a key beside each artifact, so running the same render again reuses what is done.
+A render starts from a story, a topic (the LLM writes the story), or a storyboard of shots, each
+of which may carry its own keyframe, narration audio, duration, motion, camera and transition:
+what a shot carries is used, not made. Every stage output comes from the owner's artifact store
+when the same work was done before, and is linked into the task folder (storyboard.json,
+frames/, audio/, clips/), so sending the same storyboard with one shot changed remakes that shot.
 """
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from models.cancel import CancelToken
 from pipelines import clips as clips_stage
-from pipelines.artifacts import key_of, reusable, write_json
-from pipelines.compose import TimelineScene, check_transition, compose
+from pipelines.artifact_store import ArtifactStore, key_of, write_json
+from pipelines.compose import MusicBed, TimelineScene, compose
 from pipelines.fonts import Font, find_font
-from pipelines.frames import MAX_SEED, make_frames, parse_resolution
-from pipelines.frames import check_inputs as check_frames
+from pipelines.frames import make_frames, scene_seed
 from pipelines.music import pick_track
-from pipelines.narration import check_speed, make_narration
-from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, InvalidInput, Line, Storyboard, blame
-from pipelines.storyboard import MAX_SCENES, make_storyboard
-from pipelines.storyboard import check_inputs as check_story
+from pipelines.narration import duration_of, make_narration
+from pipelines.render_options import (
+    ImageOptions,
+    MusicOptions,
+    RenderOptions,
+    Source,
+    VideoOptions,
+    check_inputs,
+)
+from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
+from pipelines.story_writer import Topic, WrittenStory, write_story
+from pipelines.storyboard import make_storyboard
+from pipelines.text import detect_language
+
+__all__ = ["ImageOptions", "MusicOptions", "RenderOptions", "VideoOptions", "render"]
 
 STAGES = ("storyboard", "frames", "narration", "clips", "compose")
 WEIGHTS = {"storyboard": 0.1, "frames": 0.3, "narration": 0.1, "clips": 0.3, "compose": 0.2}
 PAD_SECONDS = 0.6  # silence after each scene's narration before the next begins
 MIN_SCENE_SECONDS = 2.0
-KEYFRAME_SIZES = {"16:9": "768x432", "9:16": "432x768", "1:1": "512x512"}
-
-
-class ImageOptions(BaseModel):
-    resolution: str | None = None  # default follows the aspect
-    num_steps: int = 4
-    cfg_scale: float = 0.0
-    seed: int | None = None
-
-
-class VideoOptions(BaseModel):
-    fps: int = 24
-    resolution: str = "720p"
-    transition_duration: float = 0.5
-    transition: str = "crossfade"
-    motion: str = "i2v"
-
-
-class RenderOptions(BaseModel):
-    scene_count: int | None = None
-    style: str = "cinematic storybook illustration"
-    language: str = "auto"
-    image: ImageOptions = Field(default_factory=ImageOptions)
-    video: VideoOptions = Field(default_factory=VideoOptions)
-    voice: str | None = None
-    speed: float = 1.0
-    music: bool = False
-    subtitles: bool = True
-    aspect: str = "16:9"
 
 
 class RenderResult(BaseModel):
@@ -67,6 +52,7 @@ class RenderResult(BaseModel):
     subtitles: Path | None
     duration: float
     storyboard: Storyboard
+    story: WrittenStory | None  # what the LLM wrote, when the render started from a topic
     frames: list[Frame]
     clips: list[Clip]
     audios: list[Audio]
@@ -79,6 +65,8 @@ class Generated:
     """What the model stages made, and what composition needs to finish the video."""
 
     storyboard: Storyboard
+    shots: list[Shot]
+    story: WrittenStory | None
     frames: list[Frame]
     audios: list[Audio]
     clips: list[Clip]
@@ -106,38 +94,69 @@ def _stage_starter(report: Progress, cancel: CancelToken):
     return stage
 
 
-def check_inputs(story: str, options: RenderOptions, settings) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Everything that needs no model; returns the keyframe and video sizes."""
-    with blame("story"):
-        check_story(story, options.scene_count, options.language)
-    with blame("options.image.resolution"):
-        image_size = parse_resolution(
-            options.image.resolution or KEYFRAME_SIZES.get(options.aspect, ""), settings.max_pixels
+def _identity(runtime) -> str:
+    return runtime.identity if runtime is not None else "rules"
+
+
+def plan(source: Source, options: RenderOptions, registry, store: ArtifactStore, cancel) -> tuple:
+    """The storyboard, its shots, the story the LLM wrote (topics only), and the base seed."""
+    settings, written = registry.settings, None
+    if isinstance(source, list):  # the caller's storyboard: nothing to make
+        text = " ".join(shot.narration for shot in source)
+        language = detect_language(text) if options.language == "auto" else options.language
+        board = Storyboard(storyboard=list(source), characters=[], style=options.style, language=language)
+        base = options.image.seed
+        if base is None:  # from the style alone, so that editing one shot redraws only that shot
+            base = int(hashlib.sha256(options.style.encode()).hexdigest()[:8], 16)
+        return board, list(source), None, base
+    llm = registry.get("llm")
+    if isinstance(source, Topic):
+        key = key_of(stage="story", topic=source.model_dump(), llm=_identity(llm))
+        if (found := store.find(key, ".json")) is not None:
+            written = WrittenStory.model_validate_json(found.read_text())
+        else:
+            written = write_story(source, llm, max_new_tokens=settings.llm_max_new_tokens, cancel=cancel)
+            with store.making(key, ".json") as part:
+                write_json(part, written.model_dump())
+        source = written.story
+    board_key = key_of(
+        stage="storyboard",
+        story=source,
+        scenes=options.scene_count,
+        style=options.style,
+        language=options.language,
+        llm=_identity(llm),
+    )
+    if (found := store.find(board_key, ".json")) is not None:
+        board = Storyboard.model_validate_json(found.read_text())
+    else:
+        board = make_storyboard(
+            source,
+            style=options.style,
+            scenes=options.scene_count,
+            language=options.language,
+            llm=llm,
+            max_new_tokens=settings.llm_max_new_tokens,
+            cancel=cancel,
         )
-    with blame("options.image"):
-        check_frames([FrameSpec(scene_id="s1", prompt="-")], options.image.num_steps, options.image.cfg_scale, None)
-    if options.image.seed is not None and not 0 <= options.image.seed <= MAX_SEED - MAX_SCENES:
-        raise InvalidInput(f"seed must be between 0 and {MAX_SEED - MAX_SCENES}", "options.image.seed")
-    with blame("options.video.resolution"):
-        video_size = clips_stage.video_size(options.video.resolution, options.aspect)
-    with blame("options.video.fps"):
-        clips_stage.check_fps(options.video.fps)
-    with blame("options.video.transition"):
-        check_transition(options.video.transition)
-    with blame("options.video.motion"):
-        clips_stage.check_motion(options.video.motion)
-    if not 0 <= options.video.transition_duration <= 2:
-        raise InvalidInput("transition_duration must be between 0 and 2", "options.video.transition_duration")
-    with blame("options.speed"):
-        check_speed(options.speed)
-    return image_size, video_size
+        with store.making(board_key, ".json") as part:
+            write_json(part, board.model_dump(mode="json"))
+    shots = [Shot(**scene.model_dump()) for scene in board.storyboard]
+    base = options.image.seed if options.image.seed is not None else int(board_key[:8], 16)
+    return board, shots, written, base
+
+
+def carried(store: ArtifactStore, given: Path, folder: Path, scene_id: str) -> Path:
+    """A file the caller's shot carries, linked into the task folder beside the ones it made."""
+    return store.place(given, folder / f"{scene_id}{given.suffix.lower()}")
 
 
 def generate(
-    story: str,
+    source: Source,
     task_dir: Path,
     registry,
     options: RenderOptions,
+    store: ArtifactStore,
     *,
     cancel: CancelToken | None = None,
     on_progress: Progress | None = None,
@@ -145,7 +164,7 @@ def generate(
     settings = registry.settings
     cancel = cancel or CancelToken()
     report = on_progress or (lambda stage, fraction: None)
-    image_size, (width, height) = check_inputs(story, options, settings)  # before any model is touched
+    image_size, (width, height) = check_inputs(source, options, settings)  # before any model is touched
     font = find_font(settings.font_file) if options.subtitles else None
     task_dir.mkdir(parents=True, exist_ok=True)
     warnings: list[str] = []
@@ -153,77 +172,102 @@ def generate(
 
     stage = _stage_starter(report, cancel)
     started, progress = stage("storyboard")
-    board_path = task_dir / "storyboard.json"
-    board_key = key_of(story=story, options=options.model_dump(), llm=settings.role_path("llm"))
-    if reusable(board_path, board_key):
-        board = Storyboard.model_validate_json(board_path.read_text())
-    else:
-        board = make_storyboard(
-            story,
-            style=options.style,
-            scenes=options.scene_count,
-            language=options.language,
-            llm=registry.get("llm"),
-            max_new_tokens=settings.llm_max_new_tokens,
-            cancel=cancel,
-        )
-        write_json(board_path, board.model_dump(mode="json"), board_key)
+    board, shots, written, base_seed = plan(source, options, registry, store, cancel)
+    write_json(task_dir / "storyboard.json", board.model_dump(mode="json"))
     warnings += board.warnings
-    scenes = board.storyboard
+    seeds = {
+        shot.scene_id: shot.seed if shot.seed is not None else scene_seed(base_seed, shot.scene_id) for shot in shots
+    }
     timings["storyboard"] = time.perf_counter() - started
     progress(1.0)
 
     started, progress = stage("frames")
-    seed = options.image.seed if options.image.seed is not None else int(board_key[:8], 16)
-    frames = make_frames(
-        [FrameSpec(scene_id=s.scene_id, prompt=s.prompt, negative_prompt=s.negative_prompt) for s in scenes],
-        task_dir / "frames",
-        registry.get("t2i"),
-        width=image_size[0],
-        height=image_size[1],
-        steps=options.image.num_steps,
-        guidance=options.image.cfg_scale,
-        seed=seed,
-        batch=settings.t2i_batch,
-        cancel=cancel,
-        on_progress=progress,
-    )
+    to_draw = [
+        FrameSpec(scene_id=s.scene_id, prompt=s.prompt, negative_prompt=s.negative_prompt, seed=seeds[s.scene_id])
+        for s in shots
+        if s.frame is None
+    ]
+    drawn = {}
+    if to_draw:
+        made = make_frames(
+            to_draw,
+            task_dir / "frames",
+            registry.get("t2i"),
+            store,
+            width=image_size[0],
+            height=image_size[1],
+            steps=options.image.num_steps,
+            guidance=options.image.cfg_scale,
+            batch=settings.t2i_batch,
+            cancel=cancel,
+            on_progress=progress,
+        )
+        drawn = {frame.scene_id: frame for frame in made}
+    frames = [
+        drawn.get(s.scene_id)
+        or Frame(
+            scene_id=s.scene_id, frame=carried(store, s.frame, task_dir / "frames", s.scene_id), seed=seeds[s.scene_id]
+        )
+        for s in shots
+    ]
     timings["frames"] = time.perf_counter() - started
 
     started, progress = stage("narration")
-    audios = make_narration(
-        [Line(scene_id=s.scene_id, text=s.narration) for s in scenes],
-        task_dir / "audio",
-        registry.get("tts"),
-        voice=options.voice,
-        speed=options.speed,
-        language=board.language,
-        cancel=cancel,
-        on_progress=progress,
-        timeout=settings.ffmpeg_timeout,
-    )
+    to_speak = [Line(scene_id=s.scene_id, text=s.narration) for s in shots if s.audio is None]
+    spoken = {}
+    if to_speak:
+        made = make_narration(
+            to_speak,
+            task_dir / "audio",
+            registry.get("tts"),
+            store,
+            voice=options.voice,
+            speed=options.speed,
+            language=board.language,
+            cancel=cancel,
+            on_progress=progress,
+            timeout=settings.ffmpeg_timeout,
+        )
+        spoken = {audio.scene_id: audio for audio in made}
+    audios = []
+    for s in shots:
+        if s.scene_id in spoken:
+            audios.append(spoken[s.scene_id])
+        else:
+            path = carried(store, s.audio, task_dir / "audio", s.scene_id)
+            audios.append(Audio(scene_id=s.scene_id, audio=path, duration=round(duration_of(path), 3)))
     timings["narration"] = time.perf_counter() - started
 
     started, progress = stage("clips")
-    overlap = options.video.transition_duration if options.video.transition != "none" else 0.0
-    specs = [
-        ClipSpec(
-            scene_id=s.scene_id,
-            frame=f.frame,
-            duration=scene_seconds(a.duration, overlap if i < len(scenes) - 1 else 0.0),
-            transition=options.video.transition,
-            motion=options.video.motion,
-            prompt=s.prompt,
+    overlap = options.video.transition_duration
+    specs = []
+    for i, (s, f, a) in enumerate(zip(shots, frames, audios, strict=True)):
+        transition = s.transition or options.video.transition
+        joined = overlap if transition != "none" and i < len(shots) - 1 else 0.0
+        duration = s.duration if s.duration is not None else scene_seconds(a.duration, joined)
+        if s.duration is not None and a.duration > s.duration - joined:
+            warnings.append(f"{s.scene_id}: its narration ({a.duration:.1f} s) is longer than the shot; it runs over")
+        specs.append(
+            ClipSpec(
+                scene_id=s.scene_id,
+                frame=f.frame,
+                duration=duration,
+                transition=transition,
+                motion=s.motion or options.video.motion,
+                prompt=s.prompt,
+                camera=s.camera,
+                seed=seeds[s.scene_id],
+            )
         )
-        for i, (s, f, a) in enumerate(zip(scenes, frames, audios, strict=True))
-    ]
+    animate = any(spec.motion == "i2v" for spec in specs)
     clips, clip_warnings = clips_stage.make_clips(
         specs,
         task_dir / "clips",
+        store,
         fps=options.video.fps,
         width=width,
         height=height,
-        i2v=clips_stage.load_i2v(registry, warnings) if options.video.motion == "i2v" else None,
+        i2v=clips_stage.load_i2v(registry, warnings) if animate else None,
         settings=settings,
         cancel=cancel,
         on_progress=progress,
@@ -234,6 +278,8 @@ def generate(
 
     return Generated(
         storyboard=board,
+        shots=shots,
+        story=written,
         frames=frames,
         audios=audios,
         clips=clips,
@@ -244,6 +290,17 @@ def generate(
         warnings=warnings,
         timings=timings,
     )
+
+
+def music_bed(options: RenderOptions, settings, moods: list[str], warnings: list[str]) -> MusicBed | None:
+    music = options.music
+    if music is None:
+        return None
+    track = music.track or pick_track(settings.music_dir, moods)
+    if track is None:
+        warnings.append("music was asked for, but S2V_MUSIC_DIR has no tracks; the video has narration only")
+        return None
+    return MusicBed(track, music.volume, music.fade_in, music.fade_out, music.duck)
 
 
 def finish(
@@ -257,18 +314,16 @@ def finish(
 ) -> RenderResult:
     cancel = cancel or CancelToken()
     report = on_progress or (lambda stage, fraction: None)
-    scenes, clips, audios = made.storyboard.storyboard, made.clips, made.audios
+    shots, clips, audios = made.shots, made.clips, made.audios
     warnings, timings = list(made.warnings), dict(made.timings)
     started, progress = _stage_starter(report, cancel)("compose")
-    music = None
-    if options.music:
-        music = pick_track(settings.music_dir, [s.bgm for s in scenes])
-        if music is None:
-            warnings.append("music was asked for, but S2V_MUSIC_DIR has no tracks; the video has narration only")
+    music = music_bed(options, settings, [s.bgm for s in shots], warnings)
     composition = compose(
         [
-            TimelineScene(c.clip, c.duration, options.video.transition, a.audio, a.duration, s.narration)
-            for s, c, a in zip(scenes, clips, audios, strict=True)
+            TimelineScene(
+                c.clip, c.duration, s.transition or options.video.transition, a.audio, a.duration, s.narration
+            )
+            for s, c, a in zip(shots, clips, audios, strict=True)
         ],
         task_dir / "final.mp4",
         width=made.width,
@@ -289,6 +344,7 @@ def finish(
         subtitles=composition.subtitles,
         duration=round(composition.duration, 3),
         storyboard=made.storyboard,
+        story=made.story,
         frames=made.frames,
         clips=clips,
         audios=audios,
@@ -298,14 +354,17 @@ def finish(
 
 
 def render(
-    story: str,
+    source: Source,
     task_dir: Path,
     registry,
     options: RenderOptions | None = None,
+    store: ArtifactStore | None = None,
     *,
     cancel: CancelToken | None = None,
     on_progress: Progress | None = None,
 ) -> RenderResult:
+    """The whole chain; without a store, artifacts are kept in the data folder's shared store."""
     options = options or RenderOptions()
-    made = generate(story, task_dir, registry, options, cancel=cancel, on_progress=on_progress)
+    store = store or ArtifactStore(registry.settings.data_dir / "artifacts")
+    made = generate(source, task_dir, registry, options, store, cancel=cancel, on_progress=on_progress)
     return finish(made, task_dir, registry.settings, options, cancel=cancel, on_progress=on_progress)

@@ -13,6 +13,9 @@ class Character(BaseModel):
     description: str
 
 
+CAMERAS = ("static", "pan_left", "pan_right", "push_in", "pull_out", "tilt_up", "tilt_down", "orbit")
+
+
 class Scene(BaseModel):
     scene_id: str
     title: str
@@ -21,6 +24,19 @@ class Scene(BaseModel):
     narration: str
     bgm: str = ""
     characters: list[str] = Field(default_factory=list)
+    camera: str = "static"
+
+
+class Shot(Scene):
+    """A scene of a storyboard sent to /render: what it carries is used, not made."""
+
+    title: str = ""
+    frame: Path | None = None
+    audio: Path | None = None
+    duration: float | None = None  # the clip's length; default: its narration + a pause
+    motion: str | None = None
+    transition: str | None = None
+    seed: int | None = None
 
 
 class Storyboard(BaseModel):
@@ -35,6 +51,7 @@ class FrameSpec(BaseModel):
     scene_id: str
     prompt: str
     negative_prompt: str = ""
+    seed: int = 0
 
 
 class Frame(BaseModel):
@@ -61,6 +78,8 @@ class ClipSpec(BaseModel):
     transition: str = "crossfade"
     motion: str = "kenburns"
     prompt: str = ""
+    camera: str = "static"
+    seed: int = 0  # of the image-to-video model
 
 
 class Clip(BaseModel):
@@ -90,6 +109,11 @@ def blame(field: str) -> Iterator[None]:
         raise
     except ValueError as error:
         raise InvalidInput(str(error), field) from None
+
+
+def check_camera(camera: str) -> None:
+    if camera not in CAMERAS:
+        raise ValueError(f"camera must be one of {', '.join(CAMERAS)}")
 
 
 def check_scene_ids(items: list, what: str) -> None:

@@ -12,7 +12,7 @@ from loguru import logger
 
 from models.cancel import CancelToken
 from models.errors import Cancelled
-from pipelines.specs import Character, Scene, Storyboard
+from pipelines.specs import CAMERAS, Character, Scene, Storyboard
 from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
 
 MAX_STORY_CHARS = 20_000
@@ -25,7 +25,9 @@ SYSTEM = (
     "You are a storyboard artist. For each numbered scene of the story, write a short title in the "
     "story's language, an English text-to-image prompt describing what the camera sees (subjects, "
     "setting, lighting, composition) in the given visual style, an English negative prompt, a few "
-    "English words for the background music mood, and the names of the characters who appear. "
+    "English words for the background music mood, the names of the characters who appear, and the "
+    "camera move that suits the moment (static, pan_left, pan_right, push_in, pull_out, tilt_up, "
+    "tilt_down or orbit). "
     "List every recurring character once with an English visual description (age, build, face, "
     "hair, clothes) so the artist draws them the same way in every scene. Answer with JSON only."
 )
@@ -41,8 +43,9 @@ def schema(scene_count: int) -> dict:
             "negative_prompt": {"type": "string", "maxLength": 120},
             "bgm": {**text, "maxLength": 40},
             "characters": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 4},
+            "camera": {"enum": list(CAMERAS)},
         },
-        "required": ["title", "prompt", "negative_prompt", "bgm", "characters"],
+        "required": ["title", "prompt", "negative_prompt", "bgm", "characters", "camera"],
         "additionalProperties": False,
     }
     character = {
@@ -80,9 +83,12 @@ def split_scenes(story: str, count: int, language: str) -> list[str]:
     return [join_sentences(group, language) for group in balanced_groups(sentences(story), count)]
 
 
+RULE_CAMERAS = ("push_in", "pan_right", "pull_out", "pan_left", "tilt_up", "orbit")  # varied, never jarring
+
+
 def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict], list[Character]]:
     scenes = []
-    for text in texts:
+    for index, text in enumerate(texts):
         first = next(iter(sentences(text)), text)
         title = first[:16] if language == "zh" else " ".join(first.split()[:6])
         words = " ".join(text.split()[:40]) if language == "en" else text[:80]
@@ -93,6 +99,7 @@ def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict],
                 "negative_prompt": DEFAULT_NEGATIVE,
                 "bgm": "gentle ambient",
                 "characters": [],
+                "camera": RULE_CAMERAS[index % len(RULE_CAMERAS)],
             }
         )
     return scenes, []
@@ -159,6 +166,7 @@ def make_storyboard(
                 narration=text,
                 bgm=re.sub(r"\s+", " ", item["bgm"]).strip(),
                 characters=present,
+                camera=item["camera"],
             )
         )
     return Storyboard(storyboard=board, characters=cast, style=style, language=language, warnings=warnings)

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines import ffmpeg  # noqa: E402
 from pipelines.clips import make_clips  # noqa: E402
-from pipelines.compose import TimelineScene, compose, timeline, wrap  # noqa: E402
+from pipelines.compose import MusicBed, TimelineScene, compose, timeline, wrap  # noqa: E402
 from pipelines.fonts import find_font  # noqa: E402
 from pipelines.narration import make_narration  # noqa: E402
 from pipelines.specs import ClipSpec, Line  # noqa: E402
@@ -143,7 +143,7 @@ def run_ours(plan: dict, out: Path) -> None:
         height=plan["height"],
         fps=plan["fps"],
         transition_seconds=TRANSITION,
-        music=Path(plan["music"]),
+        music=MusicBed(Path(plan["music"])),
         subtitles=True,
         font=find_font(),
     )

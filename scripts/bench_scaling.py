@@ -29,6 +29,7 @@ from models.registry import ModelRegistry  # noqa: E402
 from models.t2i import TextToImageRuntime  # noqa: E402
 from models.tts import EspeakRuntime  # noqa: E402
 from pipelines import ffmpeg  # noqa: E402
+from pipelines.artifact_store import ArtifactStore  # noqa: E402
 from pipelines.render import STAGES, ImageOptions, RenderOptions, VideoOptions, render  # noqa: E402
 from pipelines.text import sentences  # noqa: E402
 from settings import Settings  # noqa: E402
@@ -107,7 +108,7 @@ def one_render(registry, story: str, scenes: int, args) -> dict:
     )
     with tempfile.TemporaryDirectory(prefix="s2v-scaling-") as work, Clock().installed() as clock:
         started = time.perf_counter()
-        result = render(story, Path(work), registry, options)
+        result = render(story, Path(work), registry, options, ArtifactStore(Path(work) / "artifacts"))
         wall = time.perf_counter() - started
     inside = clock.seconds["model"] + clock.seconds["ffmpeg"]
     return {

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tqdm import tqdm
 
 from models.registry import ModelRegistry
-from pipelines.render import STAGES, WEIGHTS, ImageOptions, RenderOptions, VideoOptions, render
+from pipelines.render import STAGES, WEIGHTS, ImageOptions, MusicOptions, RenderOptions, VideoOptions, render
 from pipelines.storyboard import MAX_STORY_CHARS
 from settings import Settings
 
@@ -48,7 +48,7 @@ def options_from(args) -> RenderOptions:
         video=VideoOptions(fps=args.fps, resolution=args.resolution, motion=args.motion, transition=args.transition),
         voice=args.voice,
         speed=args.speed,
-        music=args.music,
+        music=MusicOptions() if args.music else None,
         subtitles=not args.no_subtitles,
         aspect=args.aspect,
     )

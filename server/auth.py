@@ -47,7 +47,7 @@ def matching_owner(known: dict[bytes, str], presented: str | None) -> str | None
 class KeyCheck:
     """ASGI middleware, outermost: a request without a valid key is answered 401 before its body is read."""
 
-    def __init__(self, app, keys: list[str], open_paths: tuple[str, ...] = ("/healthz",)):
+    def __init__(self, app, keys: list[str], open_paths: tuple[str, ...] = ("/healthz", "/readyz")):
         self.app, self.open_paths = app, open_paths
         self.known = {digest(key): owner_of(key) for key in keys}  # once, not on every request
 

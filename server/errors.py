@@ -17,10 +17,14 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "body_too_large",
+    415: "unsupported_media_type",
     416: "range_not_satisfiable",
     429: "queue_full",
     503: "not_ready",
 }
+
+
+UNION_TAGS = {"bool", "str", "int", "float", "list", "dict", "none"}
 
 
 class ApiError(Exception):
@@ -29,6 +33,13 @@ class ApiError(Exception):
         self.status, self.message, self.field = status, message, field
         self.code = code or CODES.get(status, "error")
         self.headers = headers or {}
+
+
+class BodyTooLarge(Exception):
+    """Raised from inside a streamed upload's body (server/limits.py) once it passes its limit."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"the file is larger than {limit} bytes (S2V_MAX_UPLOAD_BYTES)")
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> JSONResponse:
@@ -43,6 +54,8 @@ def field_of(location: tuple) -> str | None:
     for part in parts:
         if isinstance(part, str) and "[" in part:
             break  # a union member's tag, e.g. "literal['a','b']": not part of the field's name
+        if isinstance(part, str) and (part in UNION_TAGS or part[:1].isupper()):
+            continue  # a union member's type (`bool`, `MusicCreate`): our field names are lower case
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or None
 
@@ -65,9 +78,18 @@ def install(app: FastAPI) -> None:
     async def invalid_input(request: Request, error: InvalidInput):
         return error_response(400, "invalid_request", str(error), error.field)
 
+    @app.exception_handler(BodyTooLarge)
+    async def upload_too_large(request: Request, error: BodyTooLarge):
+        return error_response(413, "body_too_large", str(error), "file", headers={"Connection": "close"})
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError):
-        first = error.errors()[0]
+        errors = error.errors()
+        first = errors[0]
+        # A union (`music: bool | Music`) fails once per member: the member that got furthest names the field.
+        prefix = field_of(tuple(first["loc"])) or ""
+        related = [e for e in errors if (field_of(tuple(e["loc"])) or "").startswith(prefix)]
+        first = max(related, key=lambda e: len(field_of(tuple(e["loc"])) or ""))
         if first["type"] == "json_invalid":
             return error_response(400, "invalid_request", "the body is not valid JSON", "body")
         field = field_of(tuple(first["loc"])) or ("body" if first["loc"][:1] == ("body",) else None)

@@ -15,10 +15,10 @@ from pipelines import clips as clips_stage
 from pipelines import frames as frames_stage
 from pipelines import narration as narration_stage
 from pipelines import render as render_stage
-from pipelines import storyboard as storyboard_stage
-from pipelines.artifacts import write_json
+from pipelines.artifact_store import write_json
+from pipelines.render_options import check_source
 from pipelines.specs import ClipSpec, FrameSpec, InvalidInput, Line, blame
-from server import paths
+from server.references import FileResolver, check_source_fields, keyframe, source_of
 from server.schemas import (
     ClipsCreate,
     FramesCreate,
@@ -28,6 +28,7 @@ from server.schemas import (
 )
 
 DEFAULT_KEYFRAME = "768x512"
+DEFAULT_STYLE = "cinematic storybook illustration"
 Outcome = tuple[dict, list[str]]  # result and warnings
 
 
@@ -45,44 +46,31 @@ class Kind:
     plan: Callable[[dict], Plan]
 
 
-class FrameResolver:
-    """Turns a request's `frame` into a file of the data root the caller may read."""
-
-    def __init__(self, data_dir: Path, readable_task: Callable[[str], bool]):
-        self.data_dir = data_dir
-        self.readable_task = readable_task
-
-    def __call__(self, value: str) -> Path:
-        try:
-            path = paths.owned_task_file(paths.frame_parts(value), self.data_dir, self.readable_task)
-        except FileNotFoundError:
-            raise ValueError("frame names no file of yours under /data/") from None
-        paths.check_image(path).close()
-        return path
-
-
 # --- storyboard
 
 
+def storyboard_options(request: dict) -> render_stage.RenderOptions:
+    return render_stage.RenderOptions(
+        scene_count=request["scenes"], style=request["style"] or DEFAULT_STYLE, language=request["language"]
+    )
+
+
 def prepare_storyboard(body: StoryboardCreate, settings, task_dir: Path, resolve) -> dict:
-    with blame("story"):
-        storyboard_stage.check_inputs(body.story, body.scenes, body.language)
-    return body.model_dump()
+    check_source_fields(body, settings)
+    request = body.model_dump()
+    check_source(source_of(request, resolve), storyboard_options(request))
+    return request
 
 
 def run_storyboard(job) -> Outcome:
-    request = job.request
-    board = storyboard_stage.make_storyboard(
-        request["story"],
-        style=request["style"] or "cinematic storybook illustration",
-        scenes=request["scenes"],
-        language=request["language"],
-        llm=job.registry.get("llm"),
-        max_new_tokens=job.settings.llm_max_new_tokens,
-        cancel=job.cancel,
+    source = source_of(job.request, job.resolve)
+    board, _, written, _ = render_stage.plan(
+        source, storyboard_options(job.request), job.registry, job.store, job.cancel
     )
     job.report("storyboard", 1.0)
     result = board.model_dump(mode="json", exclude={"warnings"})
+    if written:
+        result.update(title=written.title, story=written.story)
     write_json(job.task_dir / "storyboard.json", result)
     return result, board.warnings
 
@@ -94,27 +82,41 @@ def prepare_frames(body: FramesCreate, settings, task_dir: Path, resolve) -> dic
     style = body.image_style
     with blame("image_style.resolution"):
         frames_stage.parse_resolution(style.resolution or DEFAULT_KEYFRAME, settings.max_pixels)
-    with blame("storyboard"):
-        frames_stage.check_inputs(body.storyboard, style.num_steps, style.cfg_scale, style.seed)
     request = body.model_dump()
     if style.seed is None:  # fixed now, so a retry or a restart draws the same pictures
         request["image_style"]["seed"] = secrets.randbelow(2**31)
     request["image_style"]["resolution"] = style.resolution or DEFAULT_KEYFRAME
+    with blame("storyboard"):
+        frames_stage.check_inputs(frame_specs(request), style.num_steps, style.cfg_scale)
     return request
+
+
+def frame_specs(request: dict) -> list[FrameSpec]:
+    """A scene's own seed (a /frames item sent again draws the same picture), else the style's + i."""
+    base = request["image_style"]["seed"]
+    return [
+        FrameSpec(
+            scene_id=s["scene_id"],
+            prompt=s["prompt"],
+            negative_prompt=s["negative_prompt"] or "",
+            seed=s["seed"] if s["seed"] is not None else base + i,
+        )
+        for i, s in enumerate(request["storyboard"])
+    ]
 
 
 def run_frames(job) -> Outcome:
     style = job.request["image_style"]
     width, height = frames_stage.parse_resolution(style["resolution"], job.settings.max_pixels)
     made = frames_stage.make_frames(
-        [FrameSpec(**{k: s[k] for k in ("scene_id", "prompt", "negative_prompt")}) for s in job.request["storyboard"]],
+        frame_specs(job.request),
         job.task_dir / "frames",
         job.registry.get("t2i"),
+        job.store,
         width=width,
         height=height,
         steps=style["num_steps"],
         guidance=style["cfg_scale"],
-        seed=style["seed"],
         batch=job.settings.t2i_batch,
         cancel=job.cancel,
         on_progress=lambda fraction: job.report("frames", fraction),
@@ -125,18 +127,28 @@ def run_frames(job) -> Outcome:
 # --- narration
 
 
+def lines_of(request: dict) -> list[Line]:
+    """Each line's `text`, or the `narration` of a /storyboard scene sent as it is."""
+    return [
+        Line(scene_id=line["scene_id"], text=line["text"] if line["text"] is not None else line["narration"])
+        for line in request["lines"]
+    ]
+
+
 def prepare_narration(body: NarrationCreate, settings, task_dir: Path, resolve) -> dict:
+    request = body.model_dump()
     with blame("lines"):
-        narration_stage.check_inputs(body.lines, body.speed, body.format)
-    return body.model_dump()
+        narration_stage.check_inputs(lines_of(request), body.speed, body.format)
+    return request
 
 
 def run_narration(job) -> Outcome:
     request = job.request
     audios = narration_stage.make_narration(
-        [Line(**line) for line in request["lines"]],
+        lines_of(request),
         job.task_dir / "audio",
         job.registry.get("tts"),
+        job.store,
         voice=request["voice"],
         speed=request["speed"],
         fmt=request["format"],
@@ -155,21 +167,12 @@ def prepare_clips(body: ClipsCreate, settings, task_dir: Path, resolve) -> dict:
     with blame("video.resolution"):
         clips_stage.video_size(body.video.resolution)
     with blame("frames"):
-        clips_stage.check_inputs(
-            [ClipSpec(scene_id=f.scene_id, frame=Path("-"), duration=f.duration) for f in body.frames], body.video.fps
-        )
+        specs = [ClipSpec(scene_id=f.scene_id, frame=Path("-"), duration=f.duration) for f in body.frames]
+        clips_stage.check_inputs(specs, body.video.fps)
     request = body.model_dump()
     for index, item in enumerate(request["frames"]):
         with blame(f"frames[{index}].frame"):
-            if item["frame"].startswith("data:"):
-                image = paths.decode_data_uri(item["frame"])
-                inputs = task_dir / "inputs"
-                inputs.mkdir(parents=True, exist_ok=True)
-                path = inputs / f"{item['scene_id']}.png"
-                image.convert("RGB").save(path, format="PNG")
-                item["frame"] = paths.url_of(path, settings.data_dir)
-            else:
-                resolve(item["frame"])
+            item["frame"] = keyframe(item["frame"], item["scene_id"], settings, task_dir, resolve)
     return request
 
 
@@ -178,11 +181,11 @@ def run_clips(job, state=None) -> Outcome:
     video = request["video"]
     width, height = clips_stage.video_size(video["resolution"])
     specs = []
-    for item in request["frames"]:
+    for index, item in enumerate(request["frames"]):
         try:
             frame = job.resolve(item["frame"])
         except ValueError as error:  # its task was deleted while this one waited
-            raise InvalidInput(f"{item['scene_id']}: {error}", "frames") from None
+            raise InvalidInput(f"{item['scene_id']}: {error}", f"frames[{index}].frame") from None
         specs.append(
             ClipSpec(
                 scene_id=item["scene_id"],
@@ -190,6 +193,9 @@ def run_clips(job, state=None) -> Outcome:
                 duration=item["duration"],
                 transition=item["transition"],
                 motion=item["motion"],
+                prompt=item["prompt"] or "",
+                camera=item["camera"],
+                seed=item["seed"] if item["seed"] is not None else index,
             )
         )
     warnings: list[str] = []
@@ -197,6 +203,7 @@ def run_clips(job, state=None) -> Outcome:
     made, clip_warnings = clips_stage.make_clips(
         specs,
         job.task_dir / "clips",
+        job.store,
         fps=video["fps"],
         width=width,
         height=height,
@@ -224,36 +231,58 @@ def plan_clips(request: dict) -> Plan:
 # --- render
 
 
-def render_options(request: dict) -> render_stage.RenderOptions:
+def render_options(request: dict, resolve: FileResolver) -> render_stage.RenderOptions:
     options = request["options"]
+    music = options["music"]
+    if music is True:
+        music = {}
+    elif isinstance(music, dict) and music.get("track"):
+        music = {**music, "track": resolve(music["track"])}
     return render_stage.RenderOptions(
         scene_count=options["scene_count"],
-        style=request["style"] or "cinematic storybook illustration",
+        style=request["style"] or DEFAULT_STYLE,
         image=render_stage.ImageOptions(**options["image"]),
         video=render_stage.VideoOptions(**options["video"]),
         voice=options["voice"],
         speed=options["speed"],
-        music=options["music"],
+        music=render_stage.MusicOptions(**music) if music else None,
         subtitles=options["subtitles"],
         aspect=options["aspect"],
     )
 
 
 def prepare_render(body: RenderCreate, settings, task_dir: Path, resolve) -> dict:
+    check_source_fields(body, settings)
     request = body.model_dump()
-    render_stage.check_inputs(body.story, render_options(request), settings)
+    for index, shot in enumerate(request["storyboard"] or []):
+        if shot["frame"]:
+            with blame(f"storyboard[{index}].frame"):
+                shot["frame"] = keyframe(shot["frame"], shot["scene_id"], settings, task_dir, resolve)
+        if shot["audio"]:
+            with blame(f"storyboard[{index}].audio"):
+                resolve.audio(shot["audio"])
+    music = request["options"]["music"]
+    if isinstance(music, dict) and music["track"]:
+        with blame("options.music.track"):
+            resolve.audio(music["track"])
+    render_stage.check_inputs(source_of(request, resolve), render_options(request, resolve), settings)
     return request  # with no seed, the render derives one from the story: same story, same pictures
 
 
 def generate_render(job) -> render_stage.Generated:
-    options = render_options(job.request)
     return render_stage.generate(
-        job.request["story"], job.task_dir, job.registry, options, cancel=job.cancel, on_progress=job.report
+        source_of(job.request, job.resolve),
+        job.task_dir,
+        job.registry,
+        render_options(job.request, job.resolve),
+        job.store,
+        cancel=job.cancel,
+        on_progress=job.report,
     )
 
 
 def finish_render(job, made: render_stage.Generated) -> Outcome:
-    options = render_options(job.request)
+    options = render_options(job.request, job.resolve)
     out = render_stage.finish(made, job.task_dir, job.settings, options, cancel=job.cancel, on_progress=job.report)
     board = out.storyboard
     result = {
@@ -266,6 +295,8 @@ def finish_render(job, made: render_stage.Generated) -> Outcome:
         "clips": [job.public(c, exclude={"motion"}) for c in out.clips],
         "audios": [job.public(a) for a in out.audios],
     }
+    if out.story:
+        result.update(title=out.story.title, story=out.story.story)
     return result, out.warnings
 
 

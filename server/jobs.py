@@ -22,14 +22,18 @@ from pydantic import BaseModel
 
 from models.cancel import CancelToken
 from models.errors import Cancelled, ModelError
+from pipelines.artifact_store import ArtifactStore
 from pipelines.ffmpeg import FFmpegError
 from pipelines.specs import InvalidInput
-from server import handlers, paths
+from server import handlers, paths, uploads
 from server.events import FINAL_EVENTS, EventBus
+from server.references import FileResolver
 from server.store import Task, TaskStore
+from server.uploads import Uploads
 from server.worker import Worker, release_memory
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
+EVICT_INTERVAL = 60.0  # seconds between two passes over the artifact store
 ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
@@ -56,6 +60,7 @@ class Job:
         self.settings, self.registry = jobs.settings, jobs.registry
         self.task_dir = jobs.task_dir(task.task_id)
         self.resolve = jobs.resolver(task.owner)
+        self.store = jobs.artifacts.for_owner(task.owner)
         self._stage_started = time.perf_counter()
         self._published_at = 0.0
 
@@ -114,6 +119,8 @@ class Jobs:
             self.store = TaskStore(settings.data_dir / "tasks.sqlite3")
         except (OSError, sqlite3.Error) as error:
             raise RuntimeError(f"cannot use the data directory {settings.data_dir}: {error}") from None
+        self.uploads = Uploads(settings.data_dir, settings.data_dir / "tasks.sqlite3")
+        self.artifacts = ArtifactStore(settings.data_dir / "artifacts")
         self.bus = EventBus()
         self.worker = Worker(settings, registry, self._start_task, self.describe, self._on_worker_death)
         self.accepting = True  # new tasks are taken
@@ -121,6 +128,7 @@ class Jobs:
         self.interrupting = False
         self._tokens: dict[str, CancelToken] = {}
         self._durations: deque[float] = deque(maxlen=20)
+        self._evicted_at = -EVICT_INTERVAL
 
     # --- lifecycle
 
@@ -143,21 +151,24 @@ class Jobs:
             for task_id in running:
                 self._tokens[task_id].cancel()
         self.worker.stop(timeout=10.0)
-        self.store.recover()  # whatever still runs is marked interrupted
-        self.store.close()
+        self.store.close()  # what still runs stays `running` in the table: the next start resumes it
+        self.uploads.close()
 
     # --- the API the routes use
 
     def task_dir(self, task_id: str) -> Path:
         return self.settings.data_dir / task_id
 
-    def readable(self, task_id: str, owner: str) -> bool:
-        task = self.store.get(task_id)
+    def readable(self, parts: tuple[str, ...], owner: str) -> bool:
+        """Whether `owner` may read the file at `parts` of the data root: one of its tasks' or uploads'."""
+        if parts[0] == uploads.FOLDER:
+            return len(parts) == 2 and self.uploads.owner_of(parts[1]) == owner
+        task = self.store.get(parts[0])
         return task is not None and task.owner == owner
 
-    def resolver(self, owner: str) -> handlers.FrameResolver:
-        """What turns a request's `frame` into a file, seen as `owner` sees the data root."""
-        return handlers.FrameResolver(self.settings.data_dir, lambda task_id: self.readable(task_id, owner))
+    def resolver(self, owner: str) -> FileResolver:
+        """What turns a request's `/data/` reference into a file, seen as `owner` sees the data root."""
+        return FileResolver(self.settings.data_dir, lambda parts: self.readable(parts, owner))
 
     def new_task_id(self, kind: str) -> str:
         return f"{kind[:2]}_{secrets.token_hex(8)}"
@@ -303,7 +314,7 @@ class Jobs:
         except BaseException as error:  # every failure ends the task, never the thread
             self._fail(job, error)
         finally:
-            release_memory()
+            self._after_task()
 
     def _run_ffmpeg_part(self, job: Job, step, state) -> None:
         try:
@@ -311,7 +322,17 @@ class Jobs:
         except BaseException as error:
             self._fail(job, error)
         finally:
-            release_memory()
+            self._after_task()
+
+    def _after_task(self) -> None:
+        release_memory()
+        now = time.monotonic()
+        if now - self._evicted_at >= EVICT_INTERVAL:
+            self._evicted_at = now
+            try:
+                self.artifacts.evict(int(self.settings.cache_max_gb * 2**30))
+            except OSError as error:
+                logger.warning("artifact store eviction failed: {}", error)
 
     def _on_worker_death(self, running: str | None) -> None:
         """The GPU worker is gone: nothing it held or would have run may wait forever."""
@@ -340,8 +361,9 @@ class Jobs:
         except OSError as cleanup:  # the folder may be going away under a DELETE
             logger.warning("task {}: partial files not removed: {}", task.task_id, cleanup)
         if self.interrupting and isinstance(error, Cancelled | RuntimeError):  # RuntimeError: the pool is shut
-            status, code, message = "error", "interrupted", "the server shut down while this task was running"
-        elif isinstance(error, Cancelled):
+            logger.info("task {} stopped by the shutdown; the next start resumes it", task.task_id)
+            return
+        if isinstance(error, Cancelled):
             status, code, message = "cancelled", "cancelled", "cancelled while running"
         else:
             status, code, message = "error", *self.describe(error)

@@ -1,4 +1,5 @@
-"""Paths clients send and receive: `/data/<task>/...` URLs confined to the data root, and image data URIs."""
+"""Paths clients send and receive: `/data/<task or uploads>/...` URLs confined to the data root, and
+image data URIs."""
 
 import base64
 import binascii
@@ -44,8 +45,8 @@ def confined(parts: tuple[str, ...], data_dir: Path) -> Path:
 
 
 def task_file(parts: tuple[str, ...], data_dir: Path) -> Path:
-    """A file inside the folder of the task `parts[0]`, after symlinks; never a reuse key."""
-    if len(parts) < 2 or parts[-1].endswith(".key"):
+    """A file inside the folder `parts[0]` (a task's, or uploads/), after symlinks."""
+    if len(parts) < 2:
         raise FileNotFoundError("no such file")
     real = confined(parts, data_dir)
     if not real.is_relative_to((data_dir / parts[0]).resolve()):
@@ -53,16 +54,16 @@ def task_file(parts: tuple[str, ...], data_dir: Path) -> Path:
     return real
 
 
-def owned_task_file(parts: tuple[str, ...], data_dir: Path, readable_task: Callable[[str], bool]) -> Path:
-    """A file of a task the caller may read (`readable_task`); FileNotFoundError for anything else."""
-    if not parts or not readable_task(parts[0]):
+def owned_file(parts: tuple[str, ...], data_dir: Path, readable: Callable[[tuple[str, ...]], bool]) -> Path:
+    """A file of a task or an upload the caller may read (`readable`); FileNotFoundError for anything else."""
+    if not parts or not readable(parts):
         raise FileNotFoundError("no such file")
     return task_file(parts, data_dir)
 
 
-def frame_parts(value: str) -> tuple[str, ...]:
+def data_parts(value: str) -> tuple[str, ...]:
     if not value.startswith(PREFIX):
-        raise ValueError("frame must be a /data/... path from an earlier task or a data:image/...;base64 URI")
+        raise ValueError("must be a /data/... path of an earlier task or an upload")
     return relative_parts(value[len(PREFIX) :])
 
 

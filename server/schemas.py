@@ -2,11 +2,13 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipelines.compose import ALL_TRANSITIONS
 from pipelines.narration import MAX_LINE_CHARS
-from pipelines.specs import SCENE_ID
+from pipelines.render_options import MAX_FADE_SECONDS, MAX_SHOTS
+from pipelines.specs import CAMERAS, SCENE_ID
+from pipelines.story_writer import MAX_DETAIL_CHARS, MAX_TOPIC_CHARS
 from pipelines.storyboard import MAX_SCENES, MAX_STORY_CHARS
 from server.store import STATUSES
 
@@ -20,6 +22,7 @@ MAX_JSON_INT = 2**53 - 1  # the largest integer every JSON client (JavaScript to
 Seed = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
 Transition = Literal[ALL_TRANSITIONS]
 Motion = Literal["i2v", "kenburns", "static"]
+Camera = Literal[CAMERAS]
 Kind = Literal["storyboard", "frames", "clips", "narration", "render"]
 Status = Literal[STATUSES]
 
@@ -43,23 +46,63 @@ class Body(BaseModel):
         return no_nul(value)
 
 
+DataFile = Annotated[
+    str, Field(pattern=r"^/data/", max_length=1000, examples=["/data/uploads/up_0a1b2c3d4e5f6a7b.png"])
+]
+FrameRef = Annotated[
+    str,
+    Field(
+        pattern=r"^(/data/|data:image/)",
+        description="/data/<task>/frames/s1.png, /data/uploads/<id>.png, or data:image/png;base64,...",
+    ),
+]
+Prompt = Annotated[str, Field(max_length=MAX_PROMPT_CHARS)]
+Narration = Annotated[str, Field(max_length=MAX_LINE_CHARS)]
+
+
+class TopicCreate(Body):
+    topic: str = Field(min_length=1, max_length=MAX_TOPIC_CHARS, examples=["a lighthouse keeper's last night"])
+    main_character: str | None = Field(None, max_length=MAX_DETAIL_CHARS)
+    setting: str | None = Field(None, max_length=MAX_DETAIL_CHARS)
+    length: Literal["short", "medium", "long"] = "medium"
+
+
 class StoryboardCreate(Body):
-    story: Story
+    """`story` or `topic` (the LLM writes the story first)."""
+
+    story: Story | None = None
+    topic: TopicCreate | None = None
     style: Style | None = None
     scenes: int | None = Field(None, ge=1, le=MAX_SCENES)
     language: Literal["auto", "zh", "en"] = "auto"
 
 
-class FrameSceneCreate(Body):
-    """A scene to draw; a /storyboard scene can be sent as it is (title, bgm, characters are ignored)."""
+class ShotFields(Body):
+    """Every field a stage's result items carry. Chaining sends an item on as it is: each stage
+    reads what it needs and ignores the rest; a field no stage knows is refused."""
 
     scene_id: SceneId
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
-    negative_prompt: str = Field("", max_length=MAX_PROMPT_CHARS)
-    narration: str | None = Field(None, max_length=MAX_LINE_CHARS)
     title: str | None = Field(None, max_length=200)
+    prompt: Prompt | None = None
+    negative_prompt: Prompt | None = None
+    narration: Narration | None = None
+    text: Narration | None = None
     bgm: str | None = Field(None, max_length=200)
     characters: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=16)
+    camera: Camera | None = None
+    seed: Seed | None = None
+    frame: FrameRef | None = None
+    audio: DataFile | None = None
+    clip: DataFile | None = None
+    duration: float | None = Field(None, ge=0.5, le=30)
+    motion: Motion | None = None
+    transition: Transition | None = None
+
+
+class FrameSceneCreate(ShotFields):
+    """A scene to draw; a /storyboard scene can be sent as it is."""
+
+    prompt: Prompt = Field(min_length=1)
 
 
 class ImageStyle(Body):
@@ -74,14 +117,14 @@ class FramesCreate(Body):
     image_style: ImageStyle = Field(default_factory=ImageStyle)
 
 
-class ClipFrameCreate(Body):
-    scene_id: SceneId
-    frame: str = Field(
-        pattern=r"^(/data/|data:image/)", description="/data/<task>/frames/s1.png or data:image/png;base64,..."
-    )
+class ClipFrameCreate(ShotFields):
+    """A keyframe to animate; a /frames item (seed included) can be sent as it is."""
+
+    frame: FrameRef
     duration: float = Field(ge=0.5, le=30)
     transition: Transition = "crossfade"
     motion: Motion = "i2v"
+    camera: Camera = "static"
 
 
 class VideoStyle(Body):
@@ -95,9 +138,14 @@ class ClipsCreate(Body):
     video: VideoStyle = Field(default_factory=VideoStyle)
 
 
-class LineCreate(Body):
-    scene_id: SceneId
-    text: str = Field(max_length=MAX_LINE_CHARS)
+class LineCreate(ShotFields):
+    """A line to speak: `text`, or a /storyboard scene's `narration` as it is."""
+
+    @model_validator(mode="after")
+    def _has_text(self):
+        if self.text is None and self.narration is None:
+            raise ValueError("a line needs text (or narration)")
+        return self
 
 
 class NarrationCreate(Body):
@@ -108,9 +156,27 @@ class NarrationCreate(Body):
     language: str = Field("auto", pattern=r"^(auto|[a-z]{2,3}(-[A-Za-z]{2,4})?)$")
 
 
+class ShotCreate(ShotFields):
+    """A shot of a storyboard to render: what it carries (frame, audio, duration, motion, camera,
+    transition, seed) is used, not made."""
+
+    prompt: Prompt = ""
+    negative_prompt: Prompt = ""
+    narration: Narration = ""
+    camera: Camera = "static"
+
+
 class RenderVideo(VideoStyle):
     transition: Transition = "crossfade"
     motion: Motion = "i2v"
+
+
+class MusicCreate(Body):
+    track: DataFile | None = Field(None, description="an uploaded or produced sound; else one from S2V_MUSIC_DIR")
+    volume: float = Field(0.25, ge=0, le=1)
+    fade_in: float = Field(1.5, ge=0, le=MAX_FADE_SECONDS)
+    fade_out: float = Field(2.0, ge=0, le=MAX_FADE_SECONDS)
+    duck: bool = True
 
 
 class RenderOptionsCreate(Body):
@@ -119,15 +185,26 @@ class RenderOptionsCreate(Body):
     video: RenderVideo = Field(default_factory=RenderVideo)
     voice: str | None = Field(None, max_length=100)
     speed: float = Field(1.0, ge=0.5, le=2.0)
-    music: bool = False
+    music: bool | MusicCreate = False
     subtitles: bool = True
     aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
 
 
 class RenderCreate(Body):
-    story: Story
+    """Exactly one of `story`, `storyboard` (shots, as /storyboard returns them or edited) or `topic`."""
+
+    story: Story | None = None
+    storyboard: list[ShotCreate] | None = Field(None, min_length=1, max_length=MAX_SHOTS)
+    topic: TopicCreate | None = None
     style: Style | None = None
     options: RenderOptionsCreate = Field(default_factory=RenderOptionsCreate)
+
+
+class UploadPublic(BaseModel):
+    url: str
+    kind: Literal["image", "audio", "document"]
+    media_type: str
+    size: int
 
 
 class TaskCreatedPublic(BaseModel):

@@ -1,7 +1,8 @@
 """The job table: tasks in memory for fast polling, written through to SQLite so they survive restarts.
 
-A task that was running when the process died cannot be trusted to resume mid-stage, so it comes
-back as `error` with code `interrupted`; pending tasks come back pending and run again.
+A task that was running when the process stopped comes back pending and runs again: its stages
+take what it had finished from the artifact store. One that was running at two restarts in a row
+comes back as `error` with code `interrupted`, so a task that crashes the server cannot loop.
 """
 
 import json
@@ -38,6 +39,7 @@ class Task:
     finished_at: float | None = None
     idempotency_key: str | None = None
     body_hash: str | None = None
+    restarts: int = 0  # times a restart found it running
 
     @property
     def finished(self) -> bool:
@@ -63,17 +65,24 @@ class TaskStore:
         self._seq = max((t.seq for t in self._tasks.values()), default=0)
 
     def recover(self) -> list[Task]:
-        """After a restart: running tasks become interrupted; returns the pending ones to queue again."""
+        """At start: running tasks run again (once); returns every pending task, to queue again."""
         with self._lock:
             for task in self._tasks.values():
-                if task.status == "running":
+                if task.status != "running":
+                    continue
+                if task.restarts >= 1:
                     task.status, task.finished_at = "error", time.time()
                     task.error = {
                         "code": "interrupted",
-                        "message": "the server stopped while this task was running; submit it again",
+                        "message": "the server stopped twice while this task was running; submit it again",
                         "stage": task.stage,
                     }
-                    self.save(task)
+                else:
+                    task.restarts += 1
+                    task.status, task.stage, task.progress = "pending", None, 0.0
+                    for stage in task.stages:
+                        stage.update(status="pending", progress=0.0)
+                self.save(task)
             return [t for t in self._tasks.values() if t.status == "pending"]
 
     def add(self, task: Task) -> Task:

@@ -22,14 +22,13 @@ COMPRESSIBLE = (".json", ".srt", ".ass", ".wav", ".txt")  # media is already com
 
 
 def produced(task_dir: Path) -> list[Path]:
-    """A task's own files: no hidden work folders or partials, no reuse keys, no symlinks."""
+    """A task's own files: no hidden work folders or partials, no symlinks."""
     found = []
     for path in task_dir.rglob("*"):
         inside = path.relative_to(task_dir).parts
         if path.is_symlink() or not path.is_file() or any(part.startswith(".") for part in inside):
             continue
-        if not path.name.endswith(".key"):
-            found.append(path)
+        found.append(path)
     return sorted(found)
 
 
@@ -54,11 +53,11 @@ def screen_range(request: Request, size: int) -> None:
     responses={**RESPONSES, 206: {"description": "the requested byte range"}, 416: ERROR_RESPONSES[416]},
 )
 def data_file(path: str, request: Request, owner: Caller):
-    """A file a task of the caller produced; `Range: bytes=a-b` answers 206."""
+    """A file a task of the caller produced, or one the caller uploaded; `Range: bytes=a-b` answers 206."""
     jobs = jobs_of(request)
     try:
         readable = partial(jobs.readable, owner=owner)
-        real = paths.owned_task_file(paths.relative_parts(path), jobs.settings.data_dir, readable)
+        real = paths.owned_file(paths.relative_parts(path), jobs.settings.data_dir, readable)
         stat = real.stat()  # now, so a file deleted meanwhile is a 404 here, not a failure mid-response
     except (ValueError, OSError):
         raise ApiError(404, "no such file") from None

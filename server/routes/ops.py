@@ -29,9 +29,10 @@ def healthz():
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=StatusPublic, responses={401: ERROR_RESPONSES[401], 503: ERROR_RESPONSES[503]})
-def readyz(request: Request, owner: Caller):
-    """200 once the models are loaded and warmed and the GPU worker runs; 503 before, or if it failed."""
+@router.get("/readyz", response_model=StatusPublic, responses={503: ERROR_RESPONSES[503]})
+def readyz(request: Request):
+    """200 once the models are loaded and warmed and the GPU worker runs; 503 before, or if it failed.
+    Needs no key: load balancers and orchestrators probe it."""
     worker = jobs_of(request).worker
     if not worker.alive:
         raise ApiError(503, "the GPU worker has stopped", code="worker_stopped")

@@ -6,10 +6,12 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile
+from PIL import Image
 
 from pipelines import ffmpeg
+from pipelines.artifact_store import ArtifactStore
 from pipelines.clips import make_clips, video_size
-from pipelines.compose import TimelineScene, compose, timeline
+from pipelines.compose import MusicBed, TimelineScene, compose, timeline
 from pipelines.fonts import find_font, missing_glyphs
 from pipelines.frames import make_frames, parse_resolution
 from pipelines.narration import make_narration
@@ -18,24 +20,39 @@ from pipelines.specs import ClipSpec, FrameSpec, Line
 
 class Counting:
     def __init__(self, runtime):
-        self.runtime, self.calls, self.folder = runtime, 0, runtime.folder
+        self.runtime, self.calls, self.identity = runtime, 0, runtime.identity
 
     def generate(self, *args, **kwargs):
         self.calls += 1
         return self.runtime.generate(*args, **kwargs)
 
 
-def test_frames_batched_seeded_and_reused(registry, tmp_path):
+@pytest.fixture
+def store(tmp_path):
+    return ArtifactStore(tmp_path / "artifacts")
+
+
+def test_frames_batched_seeded_and_reused(registry, tmp_path, store):
     t2i = Counting(registry.get("t2i"))
-    specs = [FrameSpec(scene_id=f"s{i}", prompt=f"scene {i}") for i in range(1, 6)]
-    frames = make_frames(specs, tmp_path, t2i, width=96, height=64, steps=1, seed=7, batch=2)
+    specs = [FrameSpec(scene_id=f"s{i}", prompt=f"scene {i}", seed=6 + i) for i in range(1, 6)]
+    frames = make_frames(specs, tmp_path / "one", t2i, store, width=96, height=64, steps=1, batch=2)
     assert t2i.calls == 3  # 5 scenes in batches of 2
     assert [f.seed for f in frames] == [7, 8, 9, 10, 11]
-    from PIL import Image
-
     assert all(Image.open(f.frame).size == (96, 64) for f in frames)
-    make_frames(specs, tmp_path, t2i, width=96, height=64, steps=1, seed=7, batch=2)
-    assert t2i.calls == 3  # all reused
+    again = make_frames(specs, tmp_path / "two", t2i, store, width=96, height=64, steps=1, batch=2)
+    assert t2i.calls == 3  # all from the store, into another folder
+    assert all(a.frame.read_bytes() == b.frame.read_bytes() for a, b in zip(frames, again, strict=True))
+    assert all(a.frame.stat().st_ino == b.frame.stat().st_ino for a, b in zip(frames, again, strict=True))
+    make_frames(
+        specs[:1],
+        tmp_path / "three",
+        t2i,
+        ArtifactStore(tmp_path / "artifacts", "other-key"),
+        width=96,
+        height=64,
+        steps=1,
+    )
+    assert t2i.calls == 4  # another owner's store shares nothing
 
 
 @pytest.mark.parametrize(
@@ -49,12 +66,14 @@ def test_keyframe_resolution_checks(text, message):
 
 def test_narration_wav_and_mp3(registry, tmp_path):
     lines = [Line(scene_id="s1", text="The lamp went dark. " * 6), Line(scene_id="s2", text="阿青决定去寻找月亮。")]
-    audios = make_narration(lines, tmp_path, registry.get("tts"), fmt="wav")
+    audios = make_narration(lines, tmp_path, registry.get("tts"), ArtifactStore(tmp_path / "store"), fmt="wav")
     for audio in audios:
         info = soundfile.info(audio.audio)
         assert info.samplerate == 22050 and info.frames > 0
         assert audio.duration == pytest.approx(info.duration, abs=1e-3)
-    mp3 = make_narration(lines[:1], tmp_path / "mp3", registry.get("tts"), fmt="mp3")[0]
+    mp3 = make_narration(
+        lines[:1], tmp_path / "mp3", registry.get("tts"), ArtifactStore(tmp_path / "store"), fmt="mp3"
+    )[0]
     probe = ffmpeg.probe(mp3.audio)
     assert probe.audio_codec == "mp3" and mp3.duration == pytest.approx(audios[0].duration, abs=0.1)
 
@@ -72,14 +91,22 @@ def test_video_sizes():
 @pytest.fixture(scope="module")
 def keyframe(registry, tmp_path_factory):
     folder = tmp_path_factory.mktemp("key")
-    return make_frames([FrameSpec(scene_id="k", prompt="a fox")], folder, registry.get("t2i"), width=96, height=64)[0]
+    spec = FrameSpec(scene_id="k", prompt="a fox")
+    return make_frames([spec], folder, registry.get("t2i"), ArtifactStore(folder / "store"), width=96, height=64)[0]
 
 
 @pytest.mark.parametrize("motion", ["static", "kenburns", "i2v"])
 def test_clips_last_exactly_their_duration(registry, settings, tmp_path, keyframe, motion):
     specs = [ClipSpec(scene_id="a", frame=keyframe.frame, duration=1.3, motion=motion)]
     clips, warnings = make_clips(
-        specs, tmp_path, fps=10, width=160, height=90, i2v=registry.get("i2v"), settings=settings
+        specs,
+        tmp_path,
+        ArtifactStore(tmp_path / "store"),
+        fps=10,
+        width=160,
+        height=90,
+        i2v=registry.get("i2v"),
+        settings=settings,
     )
     info = ffmpeg.probe(clips[0].clip)
     assert warnings == [] and clips[0].motion == motion
@@ -88,7 +115,7 @@ def test_clips_last_exactly_their_duration(registry, settings, tmp_path, keyfram
 
 
 class Exploding:
-    folder = "exploding"
+    identity = "exploding"
 
     def animate(self, *args, **kwargs):
         raise RuntimeError("CUDA error: device-side assert")
@@ -96,10 +123,13 @@ class Exploding:
 
 def test_failed_i2v_scene_falls_back_to_kenburns(settings, tmp_path, keyframe):
     specs = [ClipSpec(scene_id=s, frame=keyframe.frame, duration=1.0, motion="i2v") for s in ("a", "b")]
-    clips, warnings = make_clips(specs, tmp_path, fps=8, width=96, height=64, i2v=Exploding(), settings=settings)
+    store = ArtifactStore(tmp_path / "store")
+    clips, warnings = make_clips(specs, tmp_path, store, fps=8, width=96, height=64, i2v=Exploding(), settings=settings)
     assert [c.motion for c in clips] == ["kenburns", "kenburns"]
     assert len(warnings) == 2 and "image-to-video failed" in warnings[0]
     assert all(ffmpeg.probe(c.clip).frames == 8 for c in clips)
+    _, again = make_clips(specs, tmp_path, store, fps=8, width=96, height=64, i2v=Exploding(), settings=settings)
+    assert len(again) == 2  # a pan/zoom stands in for this render, but the next one asks the model again
 
 
 def test_timeline_overlaps():
@@ -123,6 +153,7 @@ def test_compose_with_music_subtitles_and_hostile_text(tmp_path, keyframe):
             for i, d in enumerate([2.5, 2.0, 3.0])
         ],
         tmp_path / "clips",
+        ArtifactStore(tmp_path / "store"),
         fps=12,
         width=320,
         height=180,
@@ -132,7 +163,7 @@ def test_compose_with_music_subtitles_and_hostile_text(tmp_path, keyframe):
         TimelineScene(c.clip, c.duration, t, tone(tmp_path / f"v{i}.wav", 1.0 + i * 0.3), 1.0 + i * 0.3, text)
         for i, (c, t, text) in enumerate(zip(clips, ["crossfade", "none", "crossfade"], hostile, strict=True))
     ]
-    music = tone(tmp_path / "calm-piano.wav", 1.7, freq=440.0)  # shorter than the video: it loops
+    music = MusicBed(tone(tmp_path / "calm-piano.wav", 1.7, freq=440.0))  # shorter than the video: it loops
     font = find_font()
     result = compose(
         scenes, tmp_path / "final.mp4", width=320, height=180, fps=12, transition_seconds=0.5, music=music, font=font

@@ -12,7 +12,8 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from models.registry import ModelRegistry
 from pipelines import ffmpeg
-from pipelines.render import ImageOptions, RenderOptions, VideoOptions, render
+from pipelines.artifact_store import ArtifactStore
+from pipelines.render import ImageOptions, MusicOptions, RenderOptions, VideoOptions, render
 from tests.conftest import ROOT, tiny_settings
 
 FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
@@ -51,16 +52,16 @@ def test_render_output(fox_render):
 
 
 def test_same_seed_same_keyframes(registry, fox_render, tmp_path):
-    again = render(FOX, tmp_path, registry, options())
+    again = render(FOX, tmp_path, registry, options(), ArtifactStore(tmp_path / "fresh"))  # drawn again
     for first, second in zip(fox_render.frames, again.frames, strict=True):
         assert np.array_equal(np.asarray(Image.open(first.frame)), np.asarray(Image.open(second.frame)))
 
 
 def test_rerun_reuses_finished_artifacts(registry, fox_render):
     task = fox_render.video.parent
-    before = {p: p.stat().st_mtime_ns for p in (task / "frames").glob("*.png")}
+    before = {p: p.stat().st_ino for p in task.glob("*/*.*")}
     render(FOX, task, registry, options())
-    assert {p: p.stat().st_mtime_ns for p in (task / "frames").glob("*.png")} == before
+    assert {p: p.stat().st_ino for p in task.glob("*/*.*")} == before  # the same files, not remade
 
 
 def test_cancel_stops_a_render_and_leaves_no_partial_files(registry, tmp_path):
@@ -82,7 +83,7 @@ def test_vertical_render_with_rules_and_music_warning(tmp_path):
         LIGHTHOUSE,
         tmp_path / "task",
         registry,
-        options(aspect="9:16", music=True, video=VideoOptions(fps=8, resolution="480p")),
+        options(aspect="9:16", music=MusicOptions(), video=VideoOptions(fps=8, resolution="480p")),
     )
     info = ffmpeg.probe(result.video)
     assert (info.width, info.height) == (480, 854)

@@ -47,7 +47,7 @@ class FakeLLM:
 
 
 def test_character_descriptions_are_injected_into_their_scenes():
-    scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano"}
+    scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano", "camera": "push_in"}
     answer = {
         "characters": [{"name": "Pepper", "description": "a small black cat with a red collar"}],
         "scenes": [

@@ -13,10 +13,11 @@ def client(registry, tmp_path_factory):
         yield client
 
 
-def test_every_route_but_healthz_needs_a_key(client):
+def test_every_route_but_the_probes_needs_a_key(client):
     anonymous = {"X-API-Key": ""}
     assert client.get("/healthz", headers=anonymous).status_code == 200
-    for method, path in [("GET", "/readyz"), ("GET", "/system"), ("GET", "/tasks"), ("POST", "/storyboard")]:
+    assert client.get("/readyz", headers=anonymous).status_code == 200
+    for method, path in [("GET", "/system"), ("GET", "/tasks"), ("POST", "/storyboard"), ("POST", "/uploads")]:
         answer = client.request(method, path, headers=anonymous, json={"story": STORY})
         assert answer.status_code == 401, path
         assert answer.json()["error"]["code"] == "unauthorized"

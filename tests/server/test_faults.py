@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import models.diffusion
-import pipelines.artifacts
+import pipelines.artifact_store
 from tests.conftest import tiny_settings
 from tests.server.conftest import GatedRegistry, serve, small_render, wait_status
 
@@ -108,7 +108,7 @@ def test_a_full_disk_fails_the_task_not_the_server(client, monkeypatch):
     def full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pipelines.artifacts.os, "replace", full)
+    monkeypatch.setattr(pipelines.artifact_store.os, "replace", full)
     task = client.post("/frames?wait=60", json={**FRAMES, "image_style": {"resolution": "64x64", "seed": 9}}).json()
     assert task["status"] == "error" and task["error"]["code"] == "storage_error"
     assert task["error"]["message"] == "[Errno 28] No space left on device"

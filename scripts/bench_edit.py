@@ -1,0 +1,141 @@
+"""Edit benchmark: what re-rendering costs after one shot of a storyboard changes.
+
+python scripts/bench_edit.py [--shots 12] [--size 640x360] [--motion i2v]
+
+On the tiny weights: render a storyboard of N shots (narration by espeak-ng), then change one
+shot's prompt and narration and render again with the same artifact store, then render the
+unchanged storyboard a third time. Reports each render's wall time, its stages' seconds and its
+model calls (keyframes drawn, lines spoken, clips animated), and the re-render's wall time as a
+share of the first. Writes data/bench/edit.json.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from models.i2v import ImageToVideoRuntime  # noqa: E402
+from models.registry import ModelRegistry  # noqa: E402
+from models.t2i import TextToImageRuntime  # noqa: E402
+from models.tts import EspeakRuntime  # noqa: E402
+from pipelines.artifact_store import ArtifactStore  # noqa: E402
+from pipelines.render import ImageOptions, RenderOptions, VideoOptions, render  # noqa: E402
+from pipelines.specs import Shot  # noqa: E402
+from pipelines.text import sentences  # noqa: E402
+from settings import Settings  # noqa: E402
+
+COUNTED = {"keyframes": (TextToImageRuntime, "generate"), "lines": (EspeakRuntime, "synthesize")}
+COUNTED["clips"] = (ImageToVideoRuntime, "animate")
+
+
+class Calls:
+    """Model calls by kind (keyframes count per image: one batched call draws several)."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(COUNTED, 0)
+        for kind, (owner, name) in COUNTED.items():
+            setattr(owner, name, self.counting(kind, getattr(owner, name)))
+
+    def counting(self, kind: str, original):
+        def counted(runtime, *args, **kwargs):
+            self.counts[kind] += len(args[0]) if kind == "keyframes" else 1
+            return original(runtime, *args, **kwargs)
+
+        return counted
+
+    def take(self) -> dict:
+        counts, self.counts = self.counts, dict.fromkeys(COUNTED, 0)
+        return counts
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--shots", type=int, default=12)
+    p.add_argument("--size", default="640x360")
+    p.add_argument("--fps", type=int, default=24)
+    p.add_argument("--motion", default="i2v", choices=["i2v", "kenburns", "static"])
+    return p
+
+
+def storyboard(count: int) -> list[Shot]:
+    pool = sentences((ROOT / "samples" / "lighthouse.en.txt").read_text(encoding="utf-8"), 400)
+    return [
+        Shot(scene_id=f"s{i + 1}", prompt=f"a lighthouse story, moment {i + 1}", narration=pool[i % len(pool)])
+        for i in range(count)
+    ]
+
+
+def timed_render(shots, work: Path, registry, options, store, calls: Calls) -> dict:
+    started = time.perf_counter()
+    result = render(shots, work, registry, options, store)
+    return {"wall": round(time.perf_counter() - started, 2), "stages": result.timings, "calls": calls.take()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings(
+        weights_dir=ROOT / "weights" / "tiny",
+        tts_backend="espeak",
+        llm_backend="none",
+        i2v_resolution="256x160",
+        i2v_frames=17,
+        i2v_steps=4,
+    )
+    registry = ModelRegistry(settings)
+    options = RenderOptions(
+        image=ImageOptions(resolution="256x144", seed=1),
+        video=VideoOptions(fps=args.fps, resolution=args.size, motion=args.motion),
+    )
+    calls = Calls()
+    shots = storyboard(args.shots)
+    edited = list(shots)
+    middle = args.shots // 2
+    edited[middle] = shots[middle].model_copy(
+        update={"prompt": "a storm over the sea", "narration": "Then the storm came, and the lamp held."}
+    )
+    with tempfile.TemporaryDirectory(prefix="s2v-edit-") as tmp:
+        work = Path(tmp)
+        warm = ArtifactStore(work / "warm")
+        timed_render(storyboard(2), work / "warm-up", registry, options, warm, calls)  # first calls are not measured
+        store = ArtifactStore(work / "store")
+        first = timed_render(shots, work / "first", registry, options, store, calls)
+        edit = timed_render(edited, work / "edit", registry, options, store, calls)
+        same = timed_render(edited, work / "same", registry, options, store, calls)
+    report = {
+        "shots": args.shots,
+        "size": args.size,
+        "motion": args.motion,
+        "first": first,
+        "after_one_edit": edit,
+        "unchanged": same,
+        "edit_share": round(edit["wall"] / first["wall"], 3),
+        "model_stage_share": round(
+            sum(edit["stages"][s] for s in ("frames", "narration", "clips"))
+            / sum(first["stages"][s] for s in ("frames", "narration", "clips")),
+            3,
+        ),
+    }
+    print(f"{args.shots} shots at {args.size}, motion {args.motion}")
+    print("render          wall s  keyframes  lines  clips  compose s")
+    for name in ("first", "after_one_edit", "unchanged"):
+        row = report[name]
+        counts = row["calls"]
+        print(
+            f"{name:15s} {row['wall']:6.2f}  {counts['keyframes']:9d}  {counts['lines']:5d}  {counts['clips']:5d}"
+            f"  {row['stages']['compose']:9.2f}"
+        )
+    print(f"re-render after one edit: {report['edit_share']:.1%} of the first render's wall time")
+    print(f"model stages (frames + narration + clips): {report['model_stage_share']:.1%} of the first render's")
+    out = settings.data_dir / "bench" / "edit.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
