@@ -17,3 +17,9 @@ class OutOfMemory(ModelError):
 
 class Cancelled(Exception):
     code = "cancelled"
+
+
+class Paused(Exception):
+    """A task was asked to pause; it stops between two shots and keeps what it made."""
+
+    code = "paused"

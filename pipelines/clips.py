@@ -194,13 +194,14 @@ def make_clips(
     settings=None,
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
+    on_item: Callable[[Clip], None] | None = None,
     timeout: float = 1800.0,
 ) -> tuple[list[Clip], list[str]]:
     check_inputs(specs, fps)
     clips, warnings = [], []
     for index, spec in enumerate(specs):
         if cancel:
-            cancel.raise_if_cancelled()
+            cancel.raise_if_cancelled(boundary=True)
         motion = spec.motion
         if motion == "i2v" and i2v is None:
             warnings.append(f"{spec.scene_id}: no image-to-video model is configured; used a pan/zoom instead")
@@ -228,6 +229,8 @@ def make_clips(
         path = store.place(artifact, out_dir / f"{spec.scene_id}.mp4")
         clip = Clip(scene_id=spec.scene_id, clip=path, duration=frame_count(spec.duration, fps) / fps, motion=motion)
         clips.append(clip)
+        if on_item:
+            on_item(clip)
         if on_progress:
             on_progress((index + 1) / len(specs))
     return clips, warnings

@@ -65,8 +65,10 @@ def make_frames(
     batch: int = 4,
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
+    on_item: Callable[[Frame], None] | None = None,
 ) -> list[Frame]:
-    """One PNG per spec, from the store when the same picture was drawn before."""
+    """One PNG per spec, from the store when the same picture was drawn before; `on_item` hears of
+    each as soon as it is in place."""
     check_inputs(specs, steps, guidance)
     jobs = []
     for spec in specs:
@@ -83,7 +85,10 @@ def make_frames(
         jobs.append((spec, key, out_dir / f"{spec.scene_id}.png"))
 
     def placed(spec: FrameSpec, artifact: Path, path: Path) -> Frame:
-        return Frame(scene_id=spec.scene_id, frame=store.place(artifact, path), seed=spec.seed)
+        frame = Frame(scene_id=spec.scene_id, frame=store.place(artifact, path), seed=spec.seed)
+        if on_item:
+            on_item(frame)
+        return frame
 
     done = {}
     for spec, key, path in jobs:
@@ -91,6 +96,8 @@ def make_frames(
             done[spec.scene_id] = placed(spec, artifact, path)
     todo = [job for job in jobs if job[0].scene_id not in done]
     for start in range(0, len(todo), batch):
+        if cancel:
+            cancel.raise_if_cancelled(boundary=True)
         chunk = todo[start : start + batch]
         step = _batch_progress(on_progress, start, len(chunk), len(todo))
         images = t2i.generate(

@@ -59,17 +59,25 @@ def make_narration(
     language: str = "auto",
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
+    on_item: Callable[[Audio], None] | None = None,
     timeout: float = 600.0,
 ) -> list[Audio]:
     check_inputs(lines, speed, fmt)
     audios = []
     for index, line in enumerate(lines):
         if cancel:
-            cancel.raise_if_cancelled()
+            cancel.raise_if_cancelled(boundary=True)
         lang = detect_language(line.text) if language == "auto" else language
         suffix = f".{fmt}"
         key = key_of(
-            stage="narration", text=line.text, voice=voice, speed=speed, language=lang, model=tts.identity, fmt=fmt
+            stage="narration",
+            text=line.text,
+            voice=voice,
+            speed=speed,
+            language=lang,
+            model=tts.identity,
+            fmt=fmt,
+            variant=line.variant,
         )
         artifact = store.find(key, suffix)
         if artifact is None:
@@ -87,6 +95,8 @@ def make_narration(
         path = store.place(artifact, out_dir / f"{line.scene_id}{suffix}")
         audio = Audio(scene_id=line.scene_id, audio=path, duration=round(duration_of(path), 3))
         audios.append(audio)
+        if on_item:
+            on_item(audio)
         if on_progress:
             on_progress((index + 1) / len(lines))
     return audios

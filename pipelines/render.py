@@ -42,6 +42,7 @@ from pipelines.text import detect_language
 __all__ = ["ImageOptions", "MusicOptions", "RenderOptions", "VideoOptions", "render"]
 
 STAGES = ("storyboard", "frames", "narration", "clips", "compose")
+UNTIL = ("storyboard", "keyframes", "narration", "clips", "video")  # how far a render goes
 WEIGHTS = {"storyboard": 0.1, "frames": 0.3, "narration": 0.1, "clips": 0.3, "compose": 0.2}
 PAD_SECONDS = 0.6  # silence after each scene's narration before the next begins
 MIN_SCENE_SECONDS = 2.0
@@ -79,6 +80,7 @@ class Generated:
 
 
 Progress = Callable[[str, float], None]
+ItemHook = Callable[[str, str, Path], None]  # scene_id, "keyframe" | "narration" | "clip", the file
 
 
 def scene_seconds(speech: float, transition: float) -> float:
@@ -88,7 +90,7 @@ def scene_seconds(speech: float, transition: float) -> float:
 def _stage_starter(report: Progress, cancel: CancelToken):
     def stage(name: str):
         report(name, 0.0)
-        cancel.raise_if_cancelled()
+        cancel.raise_if_cancelled(boundary=True)
         return time.perf_counter(), (lambda fraction: report(name, fraction))
 
     return stage
@@ -158,12 +160,19 @@ def generate(
     options: RenderOptions,
     store: ArtifactStore,
     *,
+    until: str = "clips",
+    only: set[str] | None = None,
     cancel: CancelToken | None = None,
     on_progress: Progress | None = None,
+    on_item: ItemHook | None = None,
 ) -> Generated:
+    """The model stages up to `until` (keyframes, narration or clips), for every shot or for the
+    shots in `only` (the others keep their place: a clip's length depends on its neighbours).
+    `on_item(scene_id, "keyframe" | "narration" | "clip", path)` hears of each file once it is in place."""
     settings = registry.settings
     cancel = cancel or CancelToken()
     report = on_progress or (lambda stage, fraction: None)
+    told = on_item or (lambda scene_id, what, path: None)
     image_size, (width, height) = check_inputs(source, options, settings)  # before any model is touched
     font = find_font(settings.font_file) if options.subtitles else None
     task_dir.mkdir(parents=True, exist_ok=True)
@@ -175,21 +184,36 @@ def generate(
     board, shots, written, base_seed = plan(source, options, registry, store, cancel)
     write_json(task_dir / "storyboard.json", board.model_dump(mode="json"))
     warnings += board.warnings
-    seeds = {
-        shot.scene_id: shot.seed if shot.seed is not None else scene_seed(base_seed, shot.scene_id) for shot in shots
-    }
+    seeds = {s.scene_id: s.seed if s.seed is not None else scene_seed(base_seed, s.scene_id) for s in shots}
+    chosen = [s for s in shots if only is None or s.scene_id in only]
+    made = Generated(
+        storyboard=board,
+        shots=shots,
+        story=written,
+        frames=[],
+        audios=[],
+        clips=[],
+        width=width,
+        height=height,
+        overlap=options.video.transition_duration,
+        font=font,
+        warnings=warnings,
+        timings=timings,
+    )
     timings["storyboard"] = time.perf_counter() - started
     progress(1.0)
+    if until == "storyboard":
+        return made
 
     started, progress = stage("frames")
+    drawn = {}
     to_draw = [
         FrameSpec(scene_id=s.scene_id, prompt=s.prompt, negative_prompt=s.negative_prompt, seed=seeds[s.scene_id])
-        for s in shots
+        for s in chosen
         if s.frame is None
     ]
-    drawn = {}
     if to_draw:
-        made = make_frames(
+        for frame in make_frames(
             to_draw,
             task_dir / "frames",
             registry.get("t2i"),
@@ -201,22 +225,27 @@ def generate(
             batch=settings.t2i_batch,
             cancel=cancel,
             on_progress=progress,
-        )
-        drawn = {frame.scene_id: frame for frame in made}
-    frames = [
-        drawn.get(s.scene_id)
-        or Frame(
-            scene_id=s.scene_id, frame=carried(store, s.frame, task_dir / "frames", s.scene_id), seed=seeds[s.scene_id]
-        )
-        for s in shots
-    ]
+            on_item=lambda f: told(f.scene_id, "keyframe", f.frame),
+        ):
+            drawn[frame.scene_id] = frame
+    for s in chosen:
+        if s.scene_id not in drawn:
+            drawn[s.scene_id] = Frame(
+                scene_id=s.scene_id,
+                frame=carried(store, s.frame, task_dir / "frames", s.scene_id),
+                seed=seeds[s.scene_id],
+            )
+            told(s.scene_id, "keyframe", drawn[s.scene_id].frame)
+    made.frames = [drawn[s.scene_id] for s in chosen]
     timings["frames"] = time.perf_counter() - started
+    if until == "keyframes":
+        return made
 
     started, progress = stage("narration")
-    to_speak = [Line(scene_id=s.scene_id, text=s.narration) for s in shots if s.audio is None]
     spoken = {}
+    to_speak = [Line(scene_id=s.scene_id, text=s.narration, variant=s.voice_variant) for s in chosen if s.audio is None]
     if to_speak:
-        made = make_narration(
+        for audio in make_narration(
             to_speak,
             task_dir / "audio",
             registry.get("tts"),
@@ -226,41 +255,45 @@ def generate(
             language=board.language,
             cancel=cancel,
             on_progress=progress,
+            on_item=lambda a: told(a.scene_id, "narration", a.audio),
             timeout=settings.ffmpeg_timeout,
-        )
-        spoken = {audio.scene_id: audio for audio in made}
-    audios = []
-    for s in shots:
-        if s.scene_id in spoken:
-            audios.append(spoken[s.scene_id])
-        else:
+        ):
+            spoken[audio.scene_id] = audio
+    for s in chosen:
+        if s.scene_id not in spoken:
             path = carried(store, s.audio, task_dir / "audio", s.scene_id)
-            audios.append(Audio(scene_id=s.scene_id, audio=path, duration=round(duration_of(path), 3)))
+            spoken[s.scene_id] = Audio(scene_id=s.scene_id, audio=path, duration=round(duration_of(path), 3))
+            told(s.scene_id, "narration", path)
+    made.audios = [spoken[s.scene_id] for s in chosen]
     timings["narration"] = time.perf_counter() - started
+    if until == "narration":
+        return made
 
     started, progress = stage("clips")
-    overlap = options.video.transition_duration
     specs = []
-    for i, (s, f, a) in enumerate(zip(shots, frames, audios, strict=True)):
+    for i, s in enumerate(shots):
+        if s.scene_id not in drawn:
+            continue
         transition = s.transition or options.video.transition
-        joined = overlap if transition != "none" and i < len(shots) - 1 else 0.0
-        duration = s.duration if s.duration is not None else scene_seconds(a.duration, joined)
-        if s.duration is not None and a.duration > s.duration - joined:
-            warnings.append(f"{s.scene_id}: its narration ({a.duration:.1f} s) is longer than the shot; it runs over")
+        joined = made.overlap if transition != "none" and i < len(shots) - 1 else 0.0
+        speech = spoken[s.scene_id].duration
+        duration = s.duration if s.duration is not None else scene_seconds(speech, joined)
+        if s.duration is not None and speech > s.duration - joined:
+            warnings.append(f"{s.scene_id}: its narration ({speech:.1f} s) is longer than the shot; it runs over")
         specs.append(
             ClipSpec(
                 scene_id=s.scene_id,
-                frame=f.frame,
+                frame=drawn[s.scene_id].frame,
                 duration=duration,
                 transition=transition,
                 motion=s.motion or options.video.motion,
                 prompt=s.prompt,
                 camera=s.camera,
-                seed=seeds[s.scene_id],
+                seed=s.clip_seed if s.clip_seed is not None else seeds[s.scene_id],
             )
         )
     animate = any(spec.motion == "i2v" for spec in specs)
-    clips, clip_warnings = clips_stage.make_clips(
+    made.clips, clip_warnings = clips_stage.make_clips(
         specs,
         task_dir / "clips",
         store,
@@ -271,25 +304,12 @@ def generate(
         settings=settings,
         cancel=cancel,
         on_progress=progress,
+        on_item=lambda c: told(c.scene_id, "clip", c.clip),
         timeout=settings.ffmpeg_timeout,
     )
     warnings += clip_warnings
     timings["clips"] = time.perf_counter() - started
-
-    return Generated(
-        storyboard=board,
-        shots=shots,
-        story=written,
-        frames=frames,
-        audios=audios,
-        clips=clips,
-        width=width,
-        height=height,
-        overlap=overlap,
-        font=font,
-        warnings=warnings,
-        timings=timings,
-    )
+    return made
 
 
 def music_bed(options: RenderOptions, settings, moods: list[str], warnings: list[str]) -> MusicBed | None:

@@ -37,6 +37,8 @@ class Shot(Scene):
     motion: str | None = None
     transition: str | None = None
     seed: int | None = None
+    clip_seed: int | None = None  # the image-to-video seed, when it is not the keyframe's
+    voice_variant: int = 0
 
 
 class Storyboard(BaseModel):
@@ -63,6 +65,7 @@ class Frame(BaseModel):
 class Line(BaseModel):
     scene_id: str
     text: str
+    variant: int = 0  # another take of the same line: a different key, spoken again
 
 
 class Audio(BaseModel):

@@ -2,11 +2,14 @@
 
 python scripts/bench_edit.py [--shots 12] [--size 640x360] [--motion i2v]
 
-On the tiny weights: render a storyboard of N shots (narration by espeak-ng), then change one
-shot's prompt and narration and render again with the same artifact store, then render the
-unchanged storyboard a third time. Reports each render's wall time, its stages' seconds and its
-model calls (keyframes drawn, lines spoken, clips animated), and the re-render's wall time as a
-share of the first. Writes data/bench/edit.json.
+On the tiny weights (narration by espeak-ng), twice:
+- the engine: render a storyboard of N shots, change one shot's prompt and narration and render
+  again with the same artifact store, then render the unchanged storyboard a third time;
+- a project through the HTTP API (the app in this process): create it from an N-sentence story,
+  render it, PATCH one shot's prompt and narration, render again.
+Reports each render's wall time, its stages' seconds and its model calls (keyframes drawn, lines
+spoken, clips animated), and each re-render's wall time as a share of the first. Writes
+data/bench/edit.json.
 """
 
 import argparse
@@ -63,10 +66,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def storyboard(count: int) -> list[Shot]:
+    """N shots, each with its own line (a line spoken twice would be made once)."""
     pool = sentences((ROOT / "samples" / "lighthouse.en.txt").read_text(encoding="utf-8"), 400)
+    lines = [f"In part {i + 1}, {pool[i % len(pool)][0].lower()}{pool[i % len(pool)][1:]}" for i in range(count)]
     return [
-        Shot(scene_id=f"s{i + 1}", prompt=f"a lighthouse story, moment {i + 1}", narration=pool[i % len(pool)])
-        for i in range(count)
+        Shot(scene_id=f"s{i + 1}", prompt=f"a lighthouse story, moment {i + 1}", narration=line)
+        for i, line in enumerate(lines)
     ]
 
 
@@ -74,6 +79,49 @@ def timed_render(shots, work: Path, registry, options, store, calls: Calls) -> d
     started = time.perf_counter()
     result = render(shots, work, registry, options, store)
     return {"wall": round(time.perf_counter() - started, 2), "stages": result.timings, "calls": calls.take()}
+
+
+def project_flow(settings, args, calls: Calls) -> dict:
+    """The same edit through POST /projects, PATCH a shot, POST .../render (the app in-process)."""
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+
+    story = " ".join(shot.narration for shot in storyboard(args.shots))
+    options = {
+        "scene_count": args.shots,
+        "image": {"resolution": "256x144", "seed": 1},
+        "video": {"fps": args.fps, "resolution": args.size, "motion": args.motion},
+    }
+    with TestClient(create_app(settings)) as client:
+        while client.get("/readyz").status_code != 200:
+            time.sleep(0.2)
+        project = client.post("/projects", json={"story": story, "options": options}).json()
+        wait(client, project["task_id"])
+        pid = project["project_id"]
+        calls.take()
+
+        def render() -> dict:
+            started = time.perf_counter()
+            task = wait(client, client.post(f"/projects/{pid}/render", json={}).json()["task_id"])
+            made = client.get(f"/projects/{pid}").json()["renders"][-1]["shots_made"]
+            wall = round(time.perf_counter() - started, 2)
+            return {"wall": wall, "stages": task["timings"], "calls": calls.take(), "shots_made": len(made)}
+
+        first = render()
+        middle = f"s{args.shots // 2 + 1}"
+        edit = {"prompt": "a storm over the sea", "narration": "Then the storm came, and the lamp held."}
+        client.patch(f"/projects/{pid}/shots/{middle}", json=edit)
+        after = render()
+    return {"first": first, "after_one_edit": after, "edit_share": round(after["wall"] / first["wall"], 3)}
+
+
+def wait(client, task_id: str) -> dict:
+    while (task := client.get(f"/tasks/{task_id}").json())["status"] not in ("done", "error", "cancelled"):
+        time.sleep(0.1)
+    if task["status"] != "done":
+        raise SystemExit(f"task {task_id} {task['status']}: {task['error']}")
+    return task
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +179,18 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"re-render after one edit: {report['edit_share']:.1%} of the first render's wall time")
     print(f"model stages (frames + narration + clips): {report['model_stage_share']:.1%} of the first render's")
+    with tempfile.TemporaryDirectory(prefix="s2v-edit-project-") as tmp:
+        report["project"] = project_flow(settings.model_copy(update={"data_dir": Path(tmp)}), args, calls)
+    flow = report["project"]
+    print(f"\nproject through the API ({args.shots} shots)")
+    print("render          wall s  keyframes  lines  clips  shots made")
+    for name in ("first", "after_one_edit"):
+        row, counts = flow[name], flow[name]["calls"]
+        print(
+            f"{name:15s} {row['wall']:6.2f}  {counts['keyframes']:9d}  {counts['lines']:5d}  {counts['clips']:5d}"
+            f"  {row['shots_made']:10d}"
+        )
+    print(f"project re-render after one edit: {flow['edit_share']:.1%} of its first render's wall time")
     out = settings.data_dir / "bench" / "edit.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

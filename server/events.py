@@ -1,4 +1,4 @@
-"""Task events (`stage`, `progress`, `done`, `error`) fanned out from worker threads to async clients.
+"""Task events (`stage`, `progress`, `shot`, `done`, `error`) fanned out from worker threads to async clients.
 
 Each task keeps its history for replay; consecutive progress events collapse into the latest, so
 the history stays a few events per stage however long the task runs.
@@ -23,9 +23,18 @@ class Event:
     owner: str
     event: str
     data: dict
+    project_id: str | None = None
+    shot_id: str | None = None
 
     def public(self) -> dict:
-        return {"id": self.id, "task_id": self.task_id, "event": self.event, "data": self.data}
+        about = {"project_id": self.project_id, "shot_id": self.shot_id}
+        return {
+            "id": self.id,
+            "task_id": self.task_id,
+            **{k: v for k, v in about.items() if v},
+            "event": self.event,
+            "data": self.data,
+        }
 
 
 class Subscription:
@@ -71,10 +80,18 @@ class EventBus:
         self._history: dict[str, list[Event]] = {}
         self._subscribers: list[Subscription] = []
 
-    def publish(self, task_id: str, owner: str, event: str, data: dict) -> None:
+    def publish(
+        self,
+        task_id: str,
+        owner: str,
+        event: str,
+        data: dict,
+        project_id: str | None = None,
+        shot_id: str | None = None,
+    ) -> None:
         """Safe from any thread."""
         with self._lock:
-            item = Event(next(self._ids), task_id, owner, event, data)
+            item = Event(next(self._ids), task_id, owner, event, data, project_id, shot_id)
             history = self._history.setdefault(task_id, [])
             if event == "progress" and history and history[-1].event == "progress":
                 history[-1] = item

@@ -18,6 +18,12 @@ from pipelines import render as render_stage
 from pipelines.artifact_store import write_json
 from pipelines.render_options import check_source
 from pipelines.specs import ClipSpec, FrameSpec, InvalidInput, Line, blame
+from server.project_tasks import (
+    adopt_storyboard,
+    finish_project_part,
+    finish_project_render,
+    shot_file,
+)
 from server.references import FileResolver, check_source_fields, keyframe, source_of
 from server.schemas import (
     ClipsCreate,
@@ -64,9 +70,10 @@ def prepare_storyboard(body: StoryboardCreate, settings, task_dir: Path, resolve
 
 def run_storyboard(job) -> Outcome:
     source = source_of(job.request, job.resolve)
-    board, _, written, _ = render_stage.plan(
+    board, _, written, base_seed = render_stage.plan(
         source, storyboard_options(job.request), job.registry, job.store, job.cancel
     )
+    adopt_storyboard(job, board, base_seed, written)
     job.report("storyboard", 1.0)
     result = board.model_dump(mode="json", exclude={"warnings"})
     if written:
@@ -265,30 +272,45 @@ def prepare_render(body: RenderCreate, settings, task_dir: Path, resolve) -> dic
     if isinstance(music, dict) and music["track"]:
         with blame("options.music.track"):
             resolve.audio(music["track"])
-    render_stage.check_inputs(source_of(request, resolve), render_options(request, resolve), settings)
+    check_inputs_of_render(request, settings, resolve)
     return request  # with no seed, the render derives one from the story: same story, same pictures
 
 
+def check_inputs_of_render(request: dict, settings, resolve: FileResolver) -> None:
+    render_stage.check_inputs(source_of(request, resolve), render_options(request, resolve), settings)
+
+
+def project_part(request: dict) -> dict:
+    """A project's render or regenerate: how far it goes and which shots it makes."""
+    return request.get("project") or {"until": "video", "only": None}
+
+
 def generate_render(job) -> render_stage.Generated:
+    part = project_part(job.request)
     return render_stage.generate(
         source_of(job.request, job.resolve),
         job.task_dir,
         job.registry,
         render_options(job.request, job.resolve),
         job.store,
+        until="clips" if part["until"] == "video" else part["until"],
+        only=set(part["only"]) if part.get("only") else None,
         cancel=job.cancel,
         on_progress=job.report,
+        on_item=lambda scene_id, what, path: shot_file(job, scene_id, what, path),
     )
 
 
 def finish_render(job, made: render_stage.Generated) -> Outcome:
     options = render_options(job.request, job.resolve)
     out = render_stage.finish(made, job.task_dir, job.settings, options, cancel=job.cancel, on_progress=job.report)
+    finish_project_render(job, out)
     board = out.storyboard
     result = {
         "video": job.url(out.video),
         "subtitles": job.url(out.subtitles) if out.subtitles else None,
         "duration": out.duration,
+        "project_id": job.request["project"]["project_id"],
         "storyboard": [scene.model_dump(mode="json") for scene in board.storyboard],
         "characters": [c.model_dump() for c in board.characters],
         "frames": [job.public(f) for f in out.frames],
@@ -300,11 +322,30 @@ def finish_render(job, made: render_stage.Generated) -> Outcome:
     return result, out.warnings
 
 
+def run_render_part(job) -> Outcome:
+    """A render that stops before the video: the files it made, for the shots it made them for."""
+    made = generate_render(job)
+    finish_project_part(job)
+    result = {
+        "project_id": job.request["project"]["project_id"],
+        "frames": [job.public(f) for f in made.frames],
+        "audios": [job.public(a) for a in made.audios],
+        "clips": [job.public(c, exclude={"motion"}) for c in made.clips],
+    }
+    return result, made.warnings
+
+
+def plan_render(request: dict) -> Plan:
+    if project_part(request)["until"] == "video":
+        return Plan(generate_render, finish_render)
+    return Plan(run_render_part, None)
+
+
 KINDS = {
     "storyboard": Kind(StoryboardCreate, ("storyboard",), prepare_storyboard, lambda r: Plan(run_storyboard, None)),
     "frames": Kind(FramesCreate, ("frames",), prepare_frames, lambda r: Plan(run_frames, None)),
     "narration": Kind(NarrationCreate, ("narration",), prepare_narration, lambda r: Plan(run_narration, None)),
     "clips": Kind(ClipsCreate, ("clips",), prepare_clips, plan_clips),
-    "render": Kind(RenderCreate, render_stage.STAGES, prepare_render, lambda r: Plan(generate_render, finish_render)),
+    "render": Kind(RenderCreate, render_stage.STAGES, prepare_render, plan_render),
 }
 WEIGHTS = {"render": render_stage.WEIGHTS}

@@ -18,21 +18,21 @@ from collections import deque
 from pathlib import Path
 
 from loguru import logger
-from pydantic import BaseModel
 
 from models.cancel import CancelToken
-from models.errors import Cancelled, ModelError
+from models.errors import Cancelled, ModelError, Paused
 from pipelines.artifact_store import ArtifactStore
 from pipelines.ffmpeg import FFmpegError
 from pipelines.specs import InvalidInput
-from server import handlers, paths, uploads
+from server import handlers, uploads
 from server.events import FINAL_EVENTS, EventBus
+from server.job import Job
+from server.projects import Project, ProjectStore, new_project_id
 from server.references import FileResolver
 from server.store import Task, TaskStore
 from server.uploads import Uploads
 from server.worker import Worker, release_memory
 
-PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
 EVICT_INTERVAL = 60.0  # seconds between two passes over the artifact store
 ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
@@ -51,66 +51,6 @@ class ShuttingDown(Exception):
     pass
 
 
-class Job:
-    """One running task as the stages see it: its request, folder, cancel token and progress hook."""
-
-    def __init__(self, jobs: "Jobs", task: Task, cancel: CancelToken):
-        self.jobs, self.task, self.cancel = jobs, task, cancel
-        self.request = task.request
-        self.settings, self.registry = jobs.settings, jobs.registry
-        self.task_dir = jobs.task_dir(task.task_id)
-        self.resolve = jobs.resolver(task.owner)
-        self.store = jobs.artifacts.for_owner(task.owner)
-        self._stage_started = time.perf_counter()
-        self._published_at = 0.0
-
-    def start(self) -> None:
-        self.task_dir.mkdir(parents=True, exist_ok=True)
-        self.report(self.task.stages[0]["name"], 0.0)
-
-    def url(self, path: Path) -> str:
-        return paths.url_of(path, self.settings.data_dir)
-
-    def public(self, item: BaseModel, exclude: set[str] | None = None) -> dict:
-        """A stage's output (Frame, Audio, Clip) as the API shows it: every file as its /data/ URL."""
-        fields = item.model_dump(exclude=exclude)
-        return {name: self.url(value) if isinstance(value, Path) else value for name, value in fields.items()}
-
-    def report(self, stage: str, fraction: float) -> None:
-        task = self.task
-        with self.jobs.lock:
-            changed = stage != task.stage
-            if changed:
-                self.close_stage()
-                task.stage = stage
-                self._stage_started = time.perf_counter()
-                self._entry(stage).update(status="running")
-                self.jobs.publish(task, "stage", {"stage": stage, "status": "running"})
-            self._entry(stage)["progress"] = round(min(max(fraction, 0.0), 1.0), 4)
-            weights = handlers.WEIGHTS.get(task.kind) or {s["name"]: 1.0 for s in task.stages}
-            task.progress = round(
-                sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
-            )
-        now = time.monotonic()
-        if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
-            self._published_at = now
-            self.jobs.publish(task, "progress", {"progress": task.progress, "stage": stage, "stage_progress": fraction})
-        self.jobs.store.save(task, throttle=not changed)  # a new stage is written at once
-
-    def close_stage(self) -> None:
-        task = self.task
-        if task.stage is None:
-            return
-        seconds = round(time.perf_counter() - self._stage_started, 3)
-        task.timings[task.stage] = round(task.timings.get(task.stage, 0.0) + seconds, 3)
-        self._entry(task.stage).update(status="done", progress=1.0)
-        self.jobs.publish(task, "stage", {"stage": task.stage, "status": "done", "seconds": seconds})
-        logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, task.stage, seconds)
-
-    def _entry(self, stage: str) -> dict:
-        return next(s for s in self.task.stages if s["name"] == stage)
-
-
 class Jobs:
     def __init__(self, settings, registry):
         self.settings, self.registry = settings, registry
@@ -120,6 +60,7 @@ class Jobs:
         except (OSError, sqlite3.Error) as error:
             raise RuntimeError(f"cannot use the data directory {settings.data_dir}: {error}") from None
         self.uploads = Uploads(settings.data_dir, settings.data_dir / "tasks.sqlite3")
+        self.projects = ProjectStore(settings.data_dir / "tasks.sqlite3")
         self.artifacts = ArtifactStore(settings.data_dir / "artifacts")
         self.bus = EventBus()
         self.worker = Worker(settings, registry, self._start_task, self.describe, self._on_worker_death)
@@ -153,6 +94,7 @@ class Jobs:
         self.worker.stop(timeout=10.0)
         self.store.close()  # what still runs stays `running` in the table: the next start resumes it
         self.uploads.close()
+        self.projects.close()
 
     # --- the API the routes use
 
@@ -163,6 +105,8 @@ class Jobs:
         """Whether `owner` may read the file at `parts` of the data root: one of its tasks' or uploads'."""
         if parts[0] == uploads.FOLDER:
             return len(parts) == 2 and self.uploads.owner_of(parts[1]) == owner
+        if project := self.projects.get(parts[0]):
+            return project.owner == owner
         task = self.store.get(parts[0])
         return task is not None and task.owner == owner
 
@@ -186,23 +130,38 @@ class Jobs:
             return earlier, False
         task_id = self.new_task_id(kind)
         task_dir = self.task_dir(task_id)
-        resolve = self.resolver(owner)
         try:
-            request = spec.prepare(body, self.settings, task_dir, resolve)
+            request = spec.prepare(body, self.settings, task_dir, self.resolver(owner))
         except Exception:
             shutil.rmtree(task_dir, ignore_errors=True)
             raise
+        if kind == "render":  # every render is a project too, so it can be opened and edited afterwards
+            request["project"] = {"project_id": new_project_id(), "until": "video", "only": None}
+        return self.enqueue_request(kind, owner, request, task_id, idempotency_key, body_hash)
+
+    def enqueue_request(
+        self,
+        kind: str,
+        owner: str,
+        request: dict,
+        task_id: str | None = None,
+        idempotency_key: str | None = None,
+        body_hash: str | None = None,
+    ) -> tuple[Task, bool]:
+        """Store and queue a prepared request (a project's own tasks come here directly)."""
+        task_id = task_id or self.new_task_id(kind)
+        task_dir = self.task_dir(task_id)
         task = Task(
             task_id=task_id,
             kind=kind,
             owner=owner,
             request=request,
-            stages=[{"name": name, "status": "pending", "progress": 0.0} for name in spec.stages],
+            stages=[{"name": name, "status": "pending", "progress": 0.0} for name in handlers.KINDS[kind].stages],
             idempotency_key=idempotency_key,
             body_hash=body_hash,
         )
         with self.lock:  # checked again: another request may have taken the key or the last slot meanwhile
-            if not self.accepting:
+            if not self.accepting or not self.worker.alive:
                 shutil.rmtree(task_dir, ignore_errors=True)
                 raise ShuttingDown()
             try:
@@ -214,9 +173,31 @@ class Jobs:
                 shutil.rmtree(task_dir, ignore_errors=True)
                 return earlier, False
             self.store.add(task)
+            self._adopt_project(task)
         logger.info("task {} {} pending", task_id, kind)
         self._enqueue(task)
         return task, True
+
+    def _adopt_project(self, task: Task) -> None:
+        """A new project task marks its project busy; a one-shot render creates its project now."""
+        about = task.request.get("project")
+        if not about:
+            return
+        with self.projects.lock:
+            project = self.projects.get(about["project_id"])
+            if project is None:
+                request = task.request
+                project = Project(
+                    project_id=about["project_id"],
+                    owner=task.owner,
+                    story=request.get("story") or "",
+                    style=request.get("style") or handlers.DEFAULT_STYLE,
+                    options=request["options"],
+                )
+                self.projects.add(project)
+            project.task_id = task.task_id
+            project.status = "storyboarding" if task.kind == "storyboard" else "rendering"
+            self.projects.save(project)
 
     def _admit(self, owner: str, key: str | None, body_hash: str) -> Task | None:
         """The task an idempotent retry gets back, else None if there is room for a new one."""
@@ -238,10 +219,57 @@ class Jobs:
             token = self._tokens.get(task.task_id)
             if token:
                 token.cancel()
-            if task.status == "pending":  # never runs: the worker skips it when it comes up
+            if task.status in ("pending", "paused"):  # never runs (again): the worker skips it
                 error = {"code": "cancelled", "message": "cancelled before it ran", "stage": None}
                 self._finish(task, "cancelled", error=error)
             return True
+
+    def pause(self, task: Task) -> bool:
+        """A pending task waits; a running one stops at its next shot boundary. False: nothing to pause."""
+        with self.lock:
+            if task.status == "pending":
+                self._paused(task)
+                return True
+            token = self._tokens.get(task.task_id)
+            if task.status != "running" or token is None:
+                return False
+            token.pause()
+            return True
+
+    def resume(self, task: Task) -> bool:
+        """A paused task queues again and carries on from what it had made. False: it is not paused."""
+        with self.lock:
+            if task.status != "paused":
+                return False
+            if self.store.count("pending", "running") >= self.settings.max_queue:
+                raise QueueFull(self.retry_after())
+            task.status = "pending"
+            self.store.save(task)
+            self.publish(task, "stage", {"stage": task.stage, "status": "pending"})
+            self._project_status(task, "rendering")
+        self._enqueue(task)
+        return True
+
+    def _paused(self, task: Task) -> None:
+        task.status = "paused"
+        for stage in task.stages:
+            if stage["status"] == "running":
+                stage["status"] = "paused"
+        self.store.save(task)
+        self._tokens.pop(task.task_id, None)
+        self.publish(task, "stage", {"stage": task.stage, "status": "paused"})
+        self._project_status(task, "paused")
+        logger.info("task {} {} paused", task.task_id, task.kind)
+
+    def _project_status(self, task: Task, status: str, error: dict | None = None) -> None:
+        """Keep a project's status in step with the task working on it."""
+        about = task.request.get("project")
+        project = self.projects.get(about["project_id"]) if about else None
+        if project is None or project.task_id != task.task_id:
+            return
+        with self.projects.lock:
+            project.status, project.error = status, error
+            self.projects.save(project)
 
     async def delete(self, task: Task) -> None:
         if not task.finished:
@@ -271,10 +299,11 @@ class Jobs:
         typical = sum(self._durations) / len(self._durations) if self._durations else 5.0
         return int(min(600, max(1, round(typical))))
 
-    def publish(self, task: Task, event: str, data: dict) -> None:
+    def publish(self, task: Task, event: str, data: dict, shot_id: str | None = None) -> None:
         if self.store.get(task.task_id) is None:
             return  # deleted: its history must not grow back
-        self.bus.publish(task.task_id, task.owner, event, {"status": task.status, **data})
+        project_id = (task.request.get("project") or {}).get("project_id")
+        self.bus.publish(task.task_id, task.owner, event, {"status": task.status, **data}, project_id, shot_id)
 
     # --- running
 
@@ -363,6 +392,11 @@ class Jobs:
         if self.interrupting and isinstance(error, Cancelled | RuntimeError):  # RuntimeError: the pool is shut
             logger.info("task {} stopped by the shutdown; the next start resumes it", task.task_id)
             return
+        if isinstance(error, Paused):
+            with self.lock:
+                job.close_stage()
+                self._paused(task)
+            return
         if isinstance(error, Cancelled):
             status, code, message = "cancelled", "cancelled", "cancelled while running"
         else:
@@ -408,6 +442,11 @@ class Jobs:
         if self.store.get(task.task_id) is None:  # deleted while it ran: its files go too
             threading.Thread(target=shutil.rmtree, args=(self.task_dir(task.task_id), True), daemon=True).start()
         self.publish(task, "done" if status == "done" else "error", {"error": error})
+        if status != "done":  # a done task's project was brought up to date by the task itself
+            about = task.request.get("project")
+            project = self.projects.get(about["project_id"]) if about else None
+            ready = status == "cancelled" and project is not None and bool(project.shots)
+            self._project_status(task, "ready" if ready else "error", None if ready else error)
         logger.info(
             "task {} {} {} in {:.2f}s{}",
             task.task_id,

@@ -15,7 +15,7 @@ from pathlib import Path
 from loguru import logger
 
 FINISHED = ("done", "error", "cancelled")
-STATUSES = ("pending", "running", *FINISHED)
+STATUSES = ("pending", "running", "paused", *FINISHED)
 SAVE_INTERVAL = 0.5  # seconds between progress-only writes of one task
 
 

@@ -11,6 +11,8 @@ from server.auth import Caller, websocket_caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import FINAL_EVENTS, Event
 from server.handlers import KINDS
+from server.jobs import QueueFull
+from server.project_edits import storyboard_of
 from server.routes.common import jobs_of, owned_task, task_public
 from server.schemas import TaskListPublic, TaskPublic
 from server.store import STATUSES, Task
@@ -51,6 +53,40 @@ def cancel_task(task_id: str, request: Request, owner: Caller):
     task = owned_task(request, task_id, owner)
     if not jobs_of(request).cancel(task):
         raise ApiError(409, f"the task is already {task.status}", code="task_finished")
+    return task_public(task)
+
+
+@router.post("/tasks/{task_id}/pause", response_model=TaskPublic, responses={**RESPONSES, 409: ERROR_RESPONSES[409]})
+def pause_task(task_id: str, request: Request, owner: Caller):
+    """A running task stops at its next shot boundary and keeps what it made (`paused`); a pending one
+    waits. A paused task holds no GPU and does not count against the queue limit."""
+    task = owned_task(request, task_id, owner)
+    if not jobs_of(request).pause(task):
+        raise ApiError(409, f"a {task.status} task cannot be paused", code="not_pausable")
+    return task_public(task)
+
+
+@router.post(
+    "/tasks/{task_id}/resume",
+    response_model=TaskPublic,
+    responses={**RESPONSES, 409: ERROR_RESPONSES[409], 429: ERROR_RESPONSES[429]},
+)
+def resume_task(task_id: str, request: Request, owner: Caller):
+    """A paused task carries on from what it had made; a project's render takes the shots as they
+    are now, so edits made while it was paused are rendered too."""
+    jobs = jobs_of(request)
+    task = owned_task(request, task_id, owner)
+    if task.status != "paused":
+        raise ApiError(409, f"the task is {task.status}, not paused", code="not_paused")
+    about = task.request.get("project")
+    project = jobs.projects.get(about["project_id"]) if about else None
+    if task.kind == "render" and project is not None and project.shots:
+        with jobs.projects.lock:
+            task.request["storyboard"] = storyboard_of(project, str)
+    try:
+        jobs.resume(task)
+    except QueueFull as full:
+        raise ApiError(429, "the queue is full; retry later", headers={"Retry-After": str(full.retry_after)}) from None
     return task_public(task)
 
 

@@ -1,0 +1,73 @@
+"""One running task as the stages see it: its request, folder, artifact store, cancel token and
+progress hook, which turns stage fractions into the task's progress, events and timings."""
+
+import time
+from pathlib import Path
+
+from loguru import logger
+from pydantic import BaseModel
+
+from models.cancel import CancelToken
+from server import handlers, paths
+from server.store import Task
+
+PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
+
+
+class Job:
+    def __init__(self, jobs, task: Task, cancel: CancelToken):  # jobs: the job table (server.jobs.Jobs)
+        self.jobs, self.task, self.cancel = jobs, task, cancel
+        self.request = task.request
+        self.settings, self.registry = jobs.settings, jobs.registry
+        self.task_dir = jobs.task_dir(task.task_id)
+        self.resolve = jobs.resolver(task.owner)
+        self.store = jobs.artifacts.for_owner(task.owner)
+        self.made_shots: set[str] = set()  # a project's shots this task made something for
+        self._stage_started = time.perf_counter()
+        self._published_at = 0.0
+
+    def start(self) -> None:
+        self.task_dir.mkdir(parents=True, exist_ok=True)
+        self.report(self.task.stages[0]["name"], 0.0)
+
+    def url(self, path: Path) -> str:
+        return paths.url_of(path, self.settings.data_dir)
+
+    def public(self, item: BaseModel, exclude: set[str] | None = None) -> dict:
+        """A stage's output (Frame, Audio, Clip) as the API shows it: every file as its /data/ URL."""
+        fields = item.model_dump(exclude=exclude)
+        return {name: self.url(value) if isinstance(value, Path) else value for name, value in fields.items()}
+
+    def report(self, stage: str, fraction: float) -> None:
+        task = self.task
+        with self.jobs.lock:
+            changed = stage != task.stage
+            if changed:
+                self.close_stage()
+                task.stage = stage
+                self._stage_started = time.perf_counter()
+                self._entry(stage).update(status="running")
+                self.jobs.publish(task, "stage", {"stage": stage, "status": "running"})
+            self._entry(stage)["progress"] = round(min(max(fraction, 0.0), 1.0), 4)
+            weights = handlers.WEIGHTS.get(task.kind) or {s["name"]: 1.0 for s in task.stages}
+            task.progress = round(
+                sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
+            )
+        now = time.monotonic()
+        if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
+            self._published_at = now
+            self.jobs.publish(task, "progress", {"progress": task.progress, "stage": stage, "stage_progress": fraction})
+        self.jobs.store.save(task, throttle=not changed)  # a new stage is written at once
+
+    def close_stage(self) -> None:
+        task = self.task
+        if task.stage is None:
+            return
+        seconds = round(time.perf_counter() - self._stage_started, 3)
+        task.timings[task.stage] = round(task.timings.get(task.stage, 0.0) + seconds, 3)
+        self._entry(task.stage).update(status="done", progress=1.0)
+        self.jobs.publish(task, "stage", {"stage": task.stage, "status": "done", "seconds": seconds})
+        logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, task.stage, seconds)
+
+    def _entry(self, stage: str) -> dict:
+        return next(s for s in self.task.stages if s["name"] == stage)

@@ -1,0 +1,129 @@
+"""What a task that belongs to a project does to it: its storyboard becomes the shots, each file a
+render makes joins its shot's take (with a `shot` event, so a page fills in as shots finish), and
+a finished video becomes one of the project's renders. Files are linked into the project's own
+folder (`/data/<project_id>/...`), so a project outlives the tasks that made it."""
+
+import secrets
+import time
+from pathlib import Path
+
+from loguru import logger
+
+from pipelines.contact_sheet import make_contact_sheet
+from pipelines.fonts import find_font
+from pipelines.frames import scene_seed
+from server import paths
+from server.project_edits import set_file, shot_from_scene, take_for
+from server.projects import Project, RenderVersion
+
+FILE_NAMES = {"keyframe": "keyframe", "narration": "audio", "clip": "clip"}
+
+
+def project_of(job) -> Project | None:
+    about = job.request.get("project") or {}
+    return job.jobs.projects.get(about["project_id"]) if about else None
+
+
+def project_dir(job, project: Project) -> Path:
+    return job.settings.data_dir / project.project_id
+
+
+def adopt_storyboard(job, board, base_seed: int, written) -> None:
+    """A project's storyboard task is done: its scenes become the project's shots."""
+    project = project_of(job)
+    if project is None:
+        return
+    with job.jobs.projects.lock:
+        if written:  # a project started from a topic: the story is what the LLM wrote
+            project.title, project.story = project.title or written.title, written.story
+        project.shots = [shot_from_scene(scene, scene_seed(base_seed, scene.scene_id)) for scene in board.storyboard]
+        project.characters = [c.model_dump() for c in board.characters]
+        project.language = board.language
+        project.status = "ready"
+        job.jobs.projects.save(project)
+
+
+def shot_file(job, scene_id: str, what: str, path: Path) -> None:
+    """One file of one shot is ready: it joins the shot's take, and the streams hear of it."""
+    project = project_of(job)
+    shot = project.shot(scene_id) if project else None
+    if shot is None:  # a one-shot render adopts its shots when it ends; the event still goes out
+        job.jobs.publish(job.task, "shot", {"what": what, "url": job.url(path)}, shot_id=scene_id)
+        return
+    with job.jobs.projects.lock:
+        take = take_for(project, shot)
+        target = project_dir(job, project) / "takes" / take.take_id / f"{FILE_NAMES[what]}{path.suffix}"
+        job.store.place(path, target)
+        url = paths.url_of(target, job.settings.data_dir)
+        if set_file(shot, take, what, url):
+            job.made_shots.add(scene_id)
+        job.jobs.projects.save(project)
+    job.jobs.publish(job.task, "shot", {"what": what, "url": url, "take_id": take.take_id}, shot_id=scene_id)
+
+
+def refresh_contact_sheet(job, project: Project) -> None:
+    """The grid of every shot's keyframe, remade when a keyframe changed."""
+    pictures = []
+    for index, shot in enumerate(project.shots):
+        take = shot.take()
+        frame = job.settings.data_dir / take.keyframe.removeprefix(paths.PREFIX) if take and take.keyframe else None
+        pictures.append((index + 1, shot.title, frame))
+    target = project_dir(job, project) / "contact-sheet.png"
+    try:
+        make_contact_sheet(pictures, target, find_font(job.settings.font_file))
+    except (OSError, ValueError) as error:  # a sheet is a convenience: the render stands without it
+        logger.warning("project {}: contact sheet not made: {}", project.project_id, error)
+        return
+    project.contact_sheet = f"{paths.url_of(target, job.settings.data_dir)}?v={int(time.time())}"
+
+
+def finish_project_render(job, out) -> None:
+    """A project's render has its video: link it into the project as a new version."""
+    project = project_of(job)
+    if project is None:
+        return
+    with job.jobs.projects.lock:
+        if not project.shots:  # a one-shot /render: its storyboard and files become the project now
+            adopt_rendered(job, project, out)
+        render_id = f"rv_{secrets.token_hex(6)}"
+        folder = project_dir(job, project) / "renders" / render_id
+        version = RenderVersion(render_id=render_id, task_id=job.task.task_id, duration=out.duration)
+        version.video = paths.url_of(job.store.place(out.video, folder / "final.mp4"), job.settings.data_dir)
+        if out.subtitles:
+            version.subtitles = paths.url_of(
+                job.store.place(out.subtitles, folder / "final.srt"), job.settings.data_dir
+            )
+        version.shots_made = [s.shot_id for s in project.shots if s.shot_id in job.made_shots]
+        project.renders.append(version)
+        project.status, project.error = "rendered", None
+        refresh_contact_sheet(job, project)
+        job.jobs.projects.save(project)
+
+
+def adopt_rendered(job, project: Project, out) -> None:
+    seeds = {frame.scene_id: frame.seed for frame in out.frames}
+    carried = {item["scene_id"]: item for item in job.request.get("storyboard") or []}
+    project.shots = [
+        shot_from_scene(scene, seeds[scene.scene_id], carried.get(scene.scene_id))
+        for scene in out.storyboard.storyboard
+    ]
+    project.characters = [c.model_dump() for c in out.storyboard.characters]
+    project.language = out.storyboard.language
+    if out.story:
+        project.title, project.story = project.title or out.story.title, out.story.story
+    files = [("keyframe", out.frames, "frame"), ("narration", out.audios, "audio"), ("clip", out.clips, "clip")]
+    job.jobs.projects.save(project)
+    for what, items, attribute in files:
+        for item in items:
+            shot_file(job, item.scene_id, what, getattr(item, attribute))
+
+
+def finish_project_part(job) -> None:
+    """A render that stopped short of the video (`until`), or a regenerate: the project is ready."""
+    project = project_of(job)
+    if project is None:
+        return
+    with job.jobs.projects.lock:
+        project.status, project.error = "ready", None
+        refresh_contact_sheet(job, project)
+        job.jobs.projects.save(project)

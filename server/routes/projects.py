@@ -1,0 +1,188 @@
+"""Projects: create from a story, topic or document; read, list, edit, delete; shots and takes; render."""
+
+import asyncio
+import shutil
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from pipelines.documents import MAX_TEXT_CHARS
+from pipelines.specs import InvalidInput, blame
+from pipelines.storyboard import MAX_STORY_CHARS
+from server import project_edits as edits
+from server.auth import Caller
+from server.errors import ERROR_RESPONSES, ApiError
+from server.handlers import DEFAULT_STYLE, check_source, render_options, source_of, storyboard_options
+from server.jobs import QueueFull, ShuttingDown
+from server.project_schemas import (
+    ProjectCreate,
+    ProjectListPublic,
+    ProjectPublic,
+    ProjectUpdate,
+)
+from server.projects import Project, new_project_id
+from server.routes.common import iso, jobs_of
+
+router = APIRouter(tags=["projects"])
+RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404, 409)}
+WORK_RESPONSES = {**RESPONSES, 429: ERROR_RESPONSES[429], 503: ERROR_RESPONSES[503]}
+BUSY = ("pending", "running")
+FIELD_NAMES = {"keyframe": "own_keyframe", "audio": "own_audio"}  # API name -> the shot's field
+
+
+def shot_public(shot, index: int) -> dict:
+    take = shot.take()
+    return {
+        **shot.model_dump(exclude={"takes", "own_keyframe", "own_audio", "clip_seed", "voice_variant", "bgm"}),
+        "index": index,
+        "keyframe": take.keyframe if take else None,
+        "audio": take.audio if take else None,
+        "clip": take.clip if take else None,
+        "takes": [{**t.model_dump(), "created_at": iso(t.created_at)} for t in shot.takes],
+    }
+
+
+def project_public(project: Project) -> dict:
+    data = project.model_dump(exclude={"owner", "seq", "shots", "renders"})
+    return {
+        **data,
+        "shots": [shot_public(shot, index) for index, shot in enumerate(project.shots)],
+        "renders": [{**r.model_dump(), "created_at": iso(r.created_at)} for r in project.renders],
+        "created_at": iso(project.created_at),
+        "updated_at": iso(project.updated_at),
+    }
+
+
+def owned_project(request: Request, project_id: str, owner: str) -> Project:
+    project = jobs_of(request).projects.get(project_id)
+    if project is None or project.owner != owner:
+        raise ApiError(404, "no such project")
+    return project
+
+
+def owned_shot(project: Project, shot_id: str):
+    shot = project.shot(shot_id)
+    if shot is None:
+        raise ApiError(404, "no such shot")
+    return shot
+
+
+def check_idle(request: Request, project: Project) -> None:
+    """Edits wait for the project's running task: pause or cancel it first."""
+    task = jobs_of(request).store.get(project.task_id) if project.task_id else None
+    if task is not None and task.status in BUSY:
+        raise ApiError(
+            409, f"the project's task {task.task_id} is {task.status}; pause or cancel it first", code="project_busy"
+        )
+
+
+def enqueue(request: Request, owner: str, kind: str, body: dict) -> dict:
+    try:
+        task, _ = jobs_of(request).enqueue_request(kind, owner, body)
+    except QueueFull as full:
+        raise ApiError(429, "the queue is full; retry later", headers={"Retry-After": str(full.retry_after)}) from None
+    except ShuttingDown:
+        raise ApiError(503, "the server is shutting down or its GPU worker stopped", code="not_accepting") from None
+    return {"task_id": task.task_id, "kind": task.kind, "status": "pending"}
+
+
+def document_story(request: Request, owner: str, url: str) -> str:
+    with blame("document"):
+        path = jobs_of(request).resolver(owner)(url)
+        if path.suffix != ".txt" or not path.is_relative_to(jobs_of(request).uploads.folder.resolve()):
+            raise ValueError("must be an uploaded document (POST /uploads)")
+        text = path.read_text(encoding="utf-8")[: MAX_TEXT_CHARS + 1]
+    if len(text) > MAX_STORY_CHARS:
+        raise InvalidInput(f"the document is longer than the {MAX_STORY_CHARS} characters a project holds", "document")
+    return text
+
+
+@router.post("/projects", status_code=201, response_model=ProjectPublic, responses=WORK_RESPONSES)
+def create_project(body: ProjectCreate, request: Request, owner: Caller):
+    """A new project; its storyboard starts at once (`task_id`)."""
+    jobs = jobs_of(request)
+    given = [name for name in ("story", "topic", "document") if getattr(body, name) is not None]
+    if len(given) != 1:
+        raise InvalidInput("send exactly one of story, topic or document", given[1] if len(given) > 1 else "story")
+    story = document_story(request, owner, body.document) if body.document else body.story
+    board = {
+        "story": story,
+        "topic": body.topic.model_dump() if body.topic else None,
+        "style": body.style,
+        "scenes": body.options.scene_count,
+        "language": body.language,
+    }
+    if body.topic and jobs.settings.llm_backend == "none":
+        raise InvalidInput(
+            "no LLM is configured (S2V_LLM_BACKEND=none), so a topic cannot be written: send a story", "topic"
+        )
+    check_source(source_of(board, jobs.resolver(owner)), storyboard_options(board))
+    options = body.options.model_dump()
+    render_options({"options": options, "style": body.style}, jobs.resolver(owner))
+    project = Project(
+        project_id=new_project_id(),
+        owner=owner,
+        title=body.title or "",
+        story=story or "",
+        style=body.style or DEFAULT_STYLE,
+        language=body.language,
+        options=options,
+    )
+    jobs.projects.add(project)
+    try:
+        enqueue(request, owner, "storyboard", {**board, "project": {"project_id": project.project_id}})
+    except ApiError:
+        jobs.projects.delete(project.project_id)
+        raise
+    headers = {"Location": f"/projects/{project.project_id}"}
+    return JSONResponse(project_public(project), status_code=201, headers=headers)
+
+
+@router.get("/projects", response_model=ProjectListPublic, responses=RESPONSES)
+def list_projects(
+    request: Request,
+    owner: Caller,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{0,18}$")] = None,
+):
+    """The caller's projects, newest first; `next_cursor` pages to older ones."""
+    projects = jobs_of(request).projects.select(owner, int(cursor) if cursor else None, limit)
+    next_cursor = str(projects[-1].seq) if len(projects) == limit else None
+    return {"projects": [project_public(p) for p in projects], "next_cursor": next_cursor}
+
+
+@router.get("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
+def get_project(project_id: str, request: Request, owner: Caller):
+    return project_public(owned_project(request, project_id, owner))
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
+def update_project(project_id: str, update: ProjectUpdate, request: Request, owner: Caller):
+    """Title, style, options; new options stale what depends on them."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        if update.title is not None:
+            project.title = update.title
+        if update.style is not None:
+            project.style = update.style
+        if update.options is not None:
+            options = update.options.model_dump()
+            render_options({"options": options, "style": project.style}, jobs.resolver(owner))
+            edits.change_options(project, options)
+        jobs.projects.save(project)
+    return project_public(project)
+
+
+@router.delete("/projects/{project_id}", status_code=204, responses=RESPONSES)
+async def delete_project(project_id: str, request: Request, owner: Caller):
+    """The project, its tasks and every file it made (its artifacts become evictable)."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    jobs.projects.delete(project.project_id)
+    for task in jobs.store.select_all():
+        if (task.request.get("project") or {}).get("project_id") == project.project_id and task.owner == owner:
+            await jobs.delete(task)
+    await asyncio.to_thread(shutil.rmtree, jobs.settings.data_dir / project.project_id, True)

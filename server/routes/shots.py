@@ -1,0 +1,157 @@
+"""A project's shots: edit, insert, delete, move, regenerate, select a take; and rendering the project."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from pipelines.render import UNTIL
+from pipelines.specs import InvalidInput, blame
+from server import project_edits as edits
+from server.auth import Caller
+from server.errors import ApiError
+from server.handlers import check_inputs_of_render
+from server.project_schemas import (
+    ProjectRenderCreate,
+    ProjectShotCreate,
+    ProjectShotUpdate,
+    RegenerateCreate,
+    ShotPublic,
+)
+from server.projects import Project
+from server.routes.common import jobs_of
+from server.routes.projects import (
+    FIELD_NAMES,
+    RESPONSES,
+    WORK_RESPONSES,
+    check_idle,
+    enqueue,
+    owned_project,
+    owned_shot,
+    shot_public,
+)
+from server.schemas import TaskCreatedPublic
+
+router = APIRouter(tags=["projects"])
+REGENERATE_UNTIL = {"keyframe": "keyframes", "narration": "narration", "clip": "clips"}
+
+
+def shot_changes(request: Request, owner: str, body) -> dict:
+    """The fields a request sets, under the shot's own names; own files checked to be the caller's."""
+    changes = body.model_dump(exclude_unset=True, exclude={"after"})
+    resolve = jobs_of(request).resolver(owner)
+    for name, field in FIELD_NAMES.items():
+        if name in changes:
+            value = changes.pop(name)
+            if value is not None:
+                with blame(name):
+                    (resolve.image if name == "keyframe" else resolve.audio)(value)
+            changes[field] = value
+    for name in ("prompt", "negative_prompt", "narration", "characters", "title", "camera", "seed"):
+        if name in changes and changes[name] is None:
+            raise InvalidInput("may not be null", name)
+    return changes
+
+
+def answer_shot(project: Project, shot) -> dict:
+    return shot_public(shot, project.shots.index(shot))
+
+
+@router.patch("/projects/{project_id}/shots/{shot_id}", response_model=ShotPublic, responses=RESPONSES)
+def update_shot(project_id: str, shot_id: str, body: ProjectShotUpdate, request: Request, owner: Caller):
+    """Any editable field (`index` moves it); answers the shot with what is now `stale`."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        shot = owned_shot(project, shot_id)
+        edits.patch_shot(project, shot, shot_changes(request, owner, body))
+        jobs.projects.save(project)
+        return answer_shot(project, shot)
+
+
+@router.post("/projects/{project_id}/shots", status_code=201, response_model=ShotPublic, responses=RESPONSES)
+def insert_shot(project_id: str, body: ProjectShotCreate, request: Request, owner: Caller):
+    """A new shot after `after` (first when absent); everything of it is stale until rendered."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        shot = edits.insert_shot(project, body.after, shot_changes(request, owner, body))
+        jobs.projects.save(project)
+        return JSONResponse(answer_shot(project, shot), status_code=201)
+
+
+@router.delete("/projects/{project_id}/shots/{shot_id}", status_code=204, responses=RESPONSES)
+def delete_shot(project_id: str, shot_id: str, request: Request, owner: Caller):
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        edits.delete_shot(project, owned_shot(project, shot_id))
+        jobs.projects.save(project)
+
+
+@router.post(
+    "/projects/{project_id}/shots/{shot_id}/takes/{take_id}/select", response_model=ShotPublic, responses=RESPONSES
+)
+def select_take(project_id: str, shot_id: str, take_id: str, request: Request, owner: Caller):
+    """Bring an earlier take back at once: its fields and its files; no model runs."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        shot = owned_shot(project, shot_id)
+        try:
+            edits.select_take(shot, take_id)
+        except LookupError:
+            raise ApiError(404, "no such take") from None
+        jobs.projects.save(project)
+        return answer_shot(project, shot)
+
+
+def start_render(request: Request, owner: str, project: Project, until: str, only: list[str] | None) -> dict:
+    """A render task over the project's shots, up to `until`, for every shot or for `only`."""
+    jobs = jobs_of(request)
+    body = {
+        "story": None,
+        "topic": None,
+        "storyboard": edits.storyboard_of(project, str),
+        "style": project.style,
+        "options": project.options,
+        "project": {"project_id": project.project_id, "until": until, "only": only},
+    }
+    check_inputs_of_render(body, jobs.settings, jobs.resolver(owner))
+    return enqueue(request, owner, "render", body)  # the job table marks the project busy
+
+
+@router.post(
+    "/projects/{project_id}/shots/{shot_id}/regenerate",
+    status_code=202,
+    response_model=TaskCreatedPublic,
+    responses=WORK_RESPONSES,
+)
+def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, request: Request, owner: Caller):
+    """A new take of the shot's keyframe, narration and/or clip (new seed unless given), selected."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        shot = owned_shot(project, shot_id)
+        edits.regenerate(shot, body.what, body.seed)
+        until = max((REGENERATE_UNTIL[w] for w in body.what), key=UNTIL.index)
+        created = start_render(request, owner, project, until, [shot.shot_id])
+    return JSONResponse(created, status_code=202, headers={"Location": f"/tasks/{created['task_id']}"})
+
+
+@router.post(
+    "/projects/{project_id}/render", status_code=202, response_model=TaskCreatedPublic, responses=WORK_RESPONSES
+)
+def render_project(project_id: str, body: ProjectRenderCreate, request: Request, owner: Caller):
+    """Make what is stale, up to `until`, then compose (for `video`): a new version in `renders`."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project)
+        if not project.shots:
+            raise ApiError(409, "the project has no shots yet", code="no_shots")
+        created = start_render(request, owner, project, body.until, None)
+    return JSONResponse(created, status_code=202, headers={"Location": f"/tasks/{created['task_id']}"})
