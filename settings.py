@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     ffmpeg_workers: int = Field(default=1, ge=1, le=8)
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds running tasks get when the server stops
 
+    # GPU speed options for the denoiser (models/speed.py); docs/gpu-plan.md gives defaults per card.
+    denoiser_cache: Literal["none", "first-block"] = "none"
+    denoiser_cache_threshold: float = Field(default=0.05, gt=0, le=1)
+    compile_blocks: bool = False  # compile_repeated_blocks on CUDA
+    fp8: Literal["off", "auto", "on"] = "off"  # torchao float8 matmuls; auto: where the GPU has them
+    attention_backend: Literal[
+        "auto", "native", "_native_cudnn", "_native_flash", "_native_efficient", "_native_math", "flash", "flex", "sage"
+    ] = "auto"  # auto: diffusers' default (PyTorch SDPA)
+
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
