@@ -13,8 +13,10 @@ offers (tested on CPU), and `apply_speed` is the one place they are switched on:
 from dataclasses import dataclass
 from importlib.util import find_spec
 
+import torch
 from loguru import logger
 
+BF16 = torch.bfloat16
 FP8_CAPABILITY = (8, 9)  # Ada and Hopper have float8 tensor cores; Ampere has none
 
 
@@ -85,7 +87,14 @@ def apply_speed(pipe, speed: Speed) -> list[str]:
     if speed.fp8:
         from torchao.quantization import Float8DynamicActivationFloat8WeightConfig, PerRow, quantize_
 
-        quantize_(model, Float8DynamicActivationFloat8WeightConfig(granularity=PerRow()))
+        # Only the bf16 linear layers: diffusers keeps norms and embedders in float32 on purpose.
+        quantize_(
+            model,
+            Float8DynamicActivationFloat8WeightConfig(granularity=PerRow()),
+            filter_fn=lambda module, name: (
+                isinstance(module, torch.nn.Linear) and module.weight.dtype == torch.bfloat16
+            ),
+        )
         applied.append("fp8")
     if speed.compile:
         if getattr(model, "_repeated_blocks", None):

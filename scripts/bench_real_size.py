@@ -106,7 +106,7 @@ def bench_t2i(folder, placement, report, args, role):
     report.add(
         {"role": role, "what": "load", "model": t2i.name, "params_b": t2i.parameters / 1e9, "load_s": t2i.load_seconds}
     )
-    steps = 8 if role == "t2i-zimage" else 4  # Z-Image-Turbo: 8 steps; SDXL-Turbo: 1-4
+    steps = 8 if role == "t2i-zimage" else 4  # Z-Image-Turbo: 8 steps; SDXL-Turbo and FLUX.2 klein: 4
     sizes = [(64, 64)] if args.small else [(768, 432), (1024, 1024)]
     t2i.generate([PROMPT], [0], *sizes[0], steps=2)  # warm-up
     for width, height in sizes:
@@ -226,7 +226,14 @@ def bench_i2v(folder, placement, report, args, role):
             model.disable_cache()
 
 
-BENCHES = {"t2i": bench_t2i, "t2i-zimage": bench_t2i, "llm": bench_llm, "i2v-wan": bench_i2v, "i2v": bench_i2v}
+BENCHES = {
+    "t2i": bench_t2i,
+    "t2i-zimage": bench_t2i,
+    "t2i-flux2": bench_t2i,
+    "llm": bench_llm,
+    "i2v-wan": bench_i2v,
+    "i2v": bench_i2v,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

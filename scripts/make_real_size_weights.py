@@ -70,6 +70,11 @@ CONFIGS = {
         "zimage": dict(dim=3840, n_layers=30, n_refiner_layers=2, n_heads=30, n_kv_heads=30, axes_dims=[32, 48, 48]),
         "zimage_text": dict(QWEN3_4B, vocab_size=151936),
         "flux_vae": dict(block_out_channels=[128, 256, 512, 512], layers_per_block=2, norm_num_groups=32),
+        # FLUX.2 klein 4B: 5 double- and 20 single-stream blocks 3072 wide; it reads Qwen3-4B's
+        # layers 9, 18 and 27 side by side (3 x 2560); FLUX.2's 32-channel VAE.
+        "flux2": dict(num_layers=5, num_single_layers=20, num_attention_heads=24, attention_head_dim=128),
+        "flux2_text": dict(QWEN3_4B, vocab_size=151936),
+        "flux2_vae": dict(block_out_channels=(128, 256, 512, 512), layers_per_block=2, norm_num_groups=32),
     },
     "tiny": {
         "sdxl_unet": dict(
@@ -98,6 +103,10 @@ CONFIGS = {
         "zimage": dict(dim=32, n_layers=2, n_refiner_layers=1, n_heads=2, n_kv_heads=2, axes_dims=[4, 6, 6]),
         "zimage_text": dict(TINY_QWEN3, vocab_size=1024),
         "flux_vae": dict(block_out_channels=[8, 8, 16, 16], layers_per_block=1, norm_num_groups=4),
+        "flux2": dict(num_layers=1, num_single_layers=1, num_attention_heads=2, attention_head_dim=16),
+        # The pipeline reads hidden layer 27, so even the tiny encoder has 28 (narrow) layers.
+        "flux2_text": dict(TINY_QWEN3, num_hidden_layers=28, vocab_size=1024),
+        "flux2_vae": dict(block_out_channels=(8, 8, 16, 16), layers_per_block=1, norm_num_groups=4),
     },
 }
 
@@ -278,9 +287,42 @@ def build_zimage(out: Path, make: Maker) -> None:
     pipe.save_pretrained(out, safe_serialization=True)
 
 
+def build_flux2(out: Path, make: Maker) -> None:
+    from diffusers import (
+        AutoencoderKLFlux2,
+        FlowMatchEulerDiscreteScheduler,
+        Flux2KleinPipeline,
+        Flux2Transformer2DModel,
+    )
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    c = make.configs
+    tokenizer = tiny.chat_tokenizer()
+    text = Qwen3Config(**c["flux2_text"], rms_norm_eps=1e-6, tie_word_embeddings=True)
+    head = c["flux2"]["attention_head_dim"]
+    pipe = Flux2KleinPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0, use_dynamic_shifting=True),
+        vae=make(lambda: AutoencoderKLFlux2(latent_channels=32, **c["flux2_vae"])),
+        text_encoder=make(lambda: Qwen3ForCausalLM(text)),
+        tokenizer=tokenizer,
+        transformer=make(
+            lambda: Flux2Transformer2DModel(
+                in_channels=128,  # 32 latent channels in 2x2 patches
+                joint_attention_dim=3 * text.hidden_size,
+                axes_dims_rope=(head // 4,) * 4,
+                guidance_embeds=False,
+                **c["flux2"],
+            )
+        ),
+        is_distilled=True,
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+
+
 BUILDERS = {
     "t2i": build_sdxl,
     "t2i-zimage": build_zimage,
+    "t2i-flux2": build_flux2,
     "i2v-wan": build_wan,
     "i2v": build_ltx,
     "llm": build_qwen3,
