@@ -4,7 +4,9 @@
 
 Each role lands in its own folder, loadable by the same `from_pretrained` / coqui code as the real
 weights: llm (Qwen2 + BPE + ChatML), t2i (SDXL), i2v (LTX-Video), i2v-svd (Stable Video Diffusion),
-i2v-wan (Wan 2.2 TI2V), tts (coqui VITS). Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
+tts (coqui VITS), and the alternative families i2v-wan (Wan 2.2 TI2V), t2i-zimage (Z-Image) and
+t2i-flux2 (FLUX.2 klein), built by make_real_size_weights.py at its tiny scale.
+Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
 """
 
 import argparse
@@ -16,10 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_real_size_weights, when imported as a module
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-BUILD_VERSION = "8"
+BUILD_VERSION = "9"
 STAMP = ".tiny-build"
 CORPUS = (
     "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse. "
@@ -307,59 +311,16 @@ def build_svd(out: Path) -> None:
     pipe.save_pretrained(out, safe_serialization=True)
 
 
-def build_wan(out: Path) -> None:
-    """Wan 2.2 TI2V as its Diffusers folder has it: a WanPipeline with expand_timesteps, UMT5 text
-    encoder, the 48-channel-style residual VAE (patchified 2x2, 16x spatial) and no image encoder."""
-    import torch
-    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
-    from transformers import AutoTokenizer, UMT5Config, UMT5EncoderModel
+def shared(role: str):
+    """Roles whose tiny build is make_real_size_weights' builder at its tiny scale (one code for both)."""
 
-    with tempfile.TemporaryDirectory() as tmp:
-        t5_tokenizer(Path(tmp))
-        tokenizer = AutoTokenizer.from_pretrained(tmp)
-    torch.manual_seed(0)
-    text_encoder = UMT5EncoderModel(
-        UMT5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4)
-    )
-    latent = 8
-    vae = AutoencoderKLWan(
-        base_dim=8,
-        decoder_base_dim=8,
-        z_dim=latent,
-        dim_mult=[1, 2, 2, 2],
-        num_res_blocks=1,
-        temperal_downsample=[False, True, True],
-        latents_mean=[0.0] * latent,
-        latents_std=[1.0] * latent,
-        is_residual=True,
-        in_channels=12,
-        out_channels=12,
-        patch_size=2,
-        scale_factor_spatial=16,
-        scale_factor_temporal=4,
-    )
-    transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,  # rotary embedding splits a head over time, height and width
-        in_channels=latent,
-        out_channels=latent,
-        text_dim=32,
-        freq_dim=32,
-        ffn_dim=32,
-        num_layers=2,  # First-Block-Cache needs a block after the first
-        rope_max_seq_len=32,
-    )
-    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0)
-    pipe = WanPipeline(
-        tokenizer=tokenizer,
-        text_encoder=text_encoder,
-        vae=vae,
-        scheduler=scheduler,
-        transformer=transformer,
-        expand_timesteps=True,
-    )
-    pipe.save_pretrained(out, safe_serialization=True)
+    def builder(out: Path) -> None:
+        import make_real_size_weights as real
+        import torch
+
+        real.BUILDERS[role](out, real.Maker("tiny", "cpu", torch.float32))
+
+    return builder
 
 
 def build_vits(out: Path) -> None:
@@ -415,7 +376,9 @@ BUILDERS = {
     "t2i": build_sdxl,
     "i2v": build_ltx,
     "i2v-svd": build_svd,
-    "i2v-wan": build_wan,
+    "i2v-wan": shared("i2v-wan"),
+    "t2i-zimage": shared("t2i-zimage"),
+    "t2i-flux2": shared("t2i-flux2"),
     "tts": build_vits,
 }
 
