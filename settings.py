@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     denoiser_cache: Literal["none", "first-block"] = "none"
     denoiser_cache_threshold: float = Field(default=0.05, gt=0, le=1)
     compile_blocks: bool = False  # compile_repeated_blocks on CUDA
-    fp8: Literal["off", "auto", "on"] = "off"  # torchao float8 matmuls; auto: where the GPU has them
+    fp8: Literal["off", "auto", "on"] = "off"  # torchao float8 matmuls; auto: with compile_blocks, on fp8 GPUs
     attention_backend: Literal[
         "auto", "native", "_native_cudnn", "_native_flash", "_native_efficient", "_native_math", "flash", "flex", "sage"
     ] = "auto"  # auto: diffusers' default (PyTorch SDPA)

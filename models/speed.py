@@ -29,7 +29,11 @@ class Speed:
     attention_backend: str | None = None  # None: diffusers' default (native SDPA)
 
 
-def resolve_fp8(setting: str, device: str, capability: tuple[int, int] | None, torchao_available: bool) -> bool:
+def resolve_fp8(
+    setting: str, device: str, capability: tuple[int, int] | None, torchao_available: bool, compiled: bool
+) -> bool:
+    """auto: only with compiled blocks, where the GPU has float8. Eager, torchao's per-call scaling
+    costs more than the faster matmuls save (measured on an H100: docs/gpu-plan.md)."""
     has_fp8 = device == "cuda" and capability is not None and capability >= FP8_CAPABILITY
     if setting == "on":
         if not has_fp8:
@@ -37,7 +41,7 @@ def resolve_fp8(setting: str, device: str, capability: tuple[int, int] | None, t
         if not torchao_available:
             raise RuntimeError("S2V_FP8=on needs torchao (pip install torchao)")
         return True
-    return setting == "auto" and has_fp8 and torchao_available
+    return setting == "auto" and has_fp8 and torchao_available and compiled
 
 
 def resolve_compile(setting: bool, device: str) -> bool:
@@ -54,11 +58,12 @@ def resolve_attention_backend(setting: str, device: str) -> str | None:
 
 
 def speed_from(settings, device: str, capability: tuple[int, int] | None) -> Speed:
+    compiled = resolve_compile(settings.compile_blocks, device)
     return Speed(
         cache=settings.denoiser_cache,
         cache_threshold=settings.denoiser_cache_threshold,
-        compile=resolve_compile(settings.compile_blocks, device),
-        fp8=resolve_fp8(settings.fp8, device, capability, find_spec("torchao") is not None),
+        compile=compiled,
+        fp8=resolve_fp8(settings.fp8, device, capability, find_spec("torchao") is not None, compiled),
         attention_backend=resolve_attention_backend(settings.attention_backend, device),
     )
 

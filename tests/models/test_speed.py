@@ -6,17 +6,19 @@ from models.speed import Speed, apply_speed, resolve_attention_backend, resolve_
 from settings import Settings
 
 
-def test_fp8_needs_float8_tensor_cores_and_torchao():
-    assert resolve_fp8("auto", "cuda", (9, 0), True)
-    assert resolve_fp8("auto", "cuda", (8, 9), True)
-    assert not resolve_fp8("auto", "cuda", (8, 0), True)  # Ampere: no float8
-    assert not resolve_fp8("auto", "cuda", (9, 0), False)
-    assert not resolve_fp8("auto", "cpu", None, True)
-    assert not resolve_fp8("off", "cuda", (9, 0), True)
+def test_fp8_needs_float8_tensor_cores_torchao_and_on_auto_compiled_blocks():
+    assert resolve_fp8("auto", "cuda", (9, 0), True, compiled=True)
+    assert resolve_fp8("auto", "cuda", (8, 9), True, compiled=True)
+    assert not resolve_fp8("auto", "cuda", (9, 0), True, compiled=False)  # eager fp8 measured slower
+    assert not resolve_fp8("auto", "cuda", (8, 0), True, compiled=True)  # Ampere: no float8
+    assert not resolve_fp8("auto", "cuda", (9, 0), False, compiled=True)
+    assert not resolve_fp8("auto", "cpu", None, True, compiled=True)
+    assert not resolve_fp8("off", "cuda", (9, 0), True, compiled=True)
+    assert resolve_fp8("on", "cuda", (9, 0), True, compiled=False)
     with pytest.raises(RuntimeError, match=r"compute capability 8\.9"):
-        resolve_fp8("on", "cuda", (8, 6), True)
+        resolve_fp8("on", "cuda", (8, 6), True, compiled=True)
     with pytest.raises(RuntimeError, match="needs torchao"):
-        resolve_fp8("on", "cuda", (9, 0), False)
+        resolve_fp8("on", "cuda", (9, 0), False, compiled=True)
 
 
 def test_compile_and_attention_backend_only_where_they_apply():
