@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         "auto", "native", "_native_cudnn", "_native_flash", "_native_efficient", "_native_math", "flash", "flex", "sage"
     ] = "auto"  # auto: diffusers' default (PyTorch SDPA)
 
+    # Text-to-music for the background bed (models/music.py); user tracks in music_dir still win.
+    music_model: str = "music"
+    music_backend: Literal["diffusers", "none"] = "diffusers"
+    music_steps: int = Field(default=8, ge=1, le=100)
+
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:

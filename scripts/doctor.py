@@ -31,6 +31,9 @@ def smoke(role: str, runtime) -> str:
     if role == "t2i":
         image = runtime.generate(["a fox under the moon"], [0], 64, 64, steps=1)[0]
         return f"{image.size[0]}x{image.size[1]} {image.mode}"
+    if role == "music":
+        music = runtime.compose("calm piano", 1.0, steps=2)
+        return f"{music.seconds:.2f}s x{music.samples.shape[1]} @ {music.sample_rate} Hz"
     if role == "i2v":
         frames = runtime.animate(Image.new("RGB", (64, 64), "gray"), 9, 64, 64, steps=1, seed=0, fps=8)
         return f"{len(frames)} frames {frames[0].size[0]}x{frames[0].size[1]}"
@@ -41,7 +44,7 @@ def smoke(role: str, runtime) -> str:
 def checks(settings: Settings) -> list[tuple[str, str, Path]]:
     """Each configured role, then every alternative family beside it (`t2i-*`, `i2v-*` folders)."""
     found = []
-    for role in ("llm", "t2i", "i2v", "tts"):
+    for role in ("llm", "t2i", "i2v", "tts", "music"):
         backend = getattr(settings, f"{role}_backend")
         if backend == "none":
             continue

@@ -32,6 +32,7 @@ def test_doctor_reports_every_role_ok(tiny_weights):
         ("i2v", "i2v-svd"),
         ("i2v", "i2v-wan"),
         ("tts", "tts"),
+        ("music", "music"),
         ("tts", "-"),
     ]
     assert all("  OK  " in row for row in rows)
@@ -40,7 +41,7 @@ def test_doctor_reports_every_role_ok(tiny_weights):
 def test_doctor_fails_on_missing_weights(tmp_path):
     result = run("doctor.py", S2V_WEIGHTS_DIR=str(tmp_path), S2V_DEVICE="cpu")
     assert result.returncode == 1
-    assert result.stdout.count("FAIL  WeightsError") == 4
+    assert result.stdout.count("FAIL  WeightsError") == 5  # llm, t2i, i2v, tts, music
     assert "make_tiny_weights.py" in result.stdout
 
 
