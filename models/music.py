@@ -4,6 +4,7 @@ The folder's model_index.json picks the pipeline. Callers pass a mood prompt and
 float32 samples (frames x channels) at the model's own rate; files and mixing are the stages'.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,9 @@ MAX_SECONDS = 600.0  # ACE-Step generates up to 10 minutes in one call
 
 
 def _ace_step_arguments(prompt: str, seconds: float) -> dict:
-    # An instrumental bed: no lyrics, so no vocals.
-    return {"prompt": prompt, "lyrics": "", "audio_duration": seconds, "guidance_scale": 7.0}
+    # An instrumental bed: no lyrics, so no vocals. CFG is left to the pipeline: turbo checkpoints
+    # say so in their config and run without it.
+    return {"prompt": prompt, "lyrics": "", "audio_duration": seconds}
 
 
 def _stable_audio_arguments(prompt: str, seconds: float) -> dict:
@@ -57,6 +59,7 @@ class MusicRuntime:
         seed: int = 0,
         steps: int = 8,
         cancel: CancelToken | None = None,
+        on_step: Callable[[int, int], None] | None = None,
     ) -> Music:
         if not prompt.strip():
             raise ValueError("a music prompt is needed (the storyboard's bgm moods)")
@@ -66,7 +69,7 @@ class MusicRuntime:
             lambda: self.pipe(
                 num_inference_steps=steps,
                 generator=generators([seed])[0],
-                callback_on_step_end=step_callback(cancel, None, steps),
+                callback_on_step_end=step_callback(cancel, on_step, steps),
                 **FAMILIES[self.name](prompt, seconds),
             )
         )

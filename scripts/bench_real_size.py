@@ -34,6 +34,7 @@ import make_real_size_weights as real  # noqa: E402
 from models.device import free_accelerator_memory, placement_from  # noqa: E402
 from models.i2v import ImageToVideoRuntime  # noqa: E402
 from models.llm import LLMRuntime  # noqa: E402
+from models.music import MusicRuntime  # noqa: E402
 from models.speed import Speed, apply_speed, denoiser  # noqa: E402
 from models.t2i import TextToImageRuntime  # noqa: E402
 from pipelines.storyboard import llm_messages, schema  # noqa: E402
@@ -90,6 +91,16 @@ def stepped(call) -> dict:
     }
 
 
+def loaded(role: str, runtime) -> dict:
+    return {
+        "role": role,
+        "what": "load",
+        "model": runtime.name,
+        "params_b": runtime.parameters / 1e9,
+        "load_s": runtime.load_seconds,
+    }
+
+
 def case(report: Report, role: str, what: str, run, **extra) -> dict | None:
     try:
         row = {"role": role, "what": what, **extra, **run()}
@@ -103,9 +114,7 @@ def case(report: Report, role: str, what: str, run, **extra) -> dict | None:
 
 def bench_t2i(folder, placement, report, args, role):
     t2i = TextToImageRuntime(folder, placement)
-    report.add(
-        {"role": role, "what": "load", "model": t2i.name, "params_b": t2i.parameters / 1e9, "load_s": t2i.load_seconds}
-    )
+    report.add(loaded(role, t2i))
     steps = 8 if role == "t2i-zimage" else 4  # Z-Image-Turbo: 8 steps; SDXL-Turbo and FLUX.2 klein: 4
     sizes = [(64, 64)] if args.small else [(768, 432), (1024, 1024)]
     t2i.generate([PROMPT], [0], *sizes[0], steps=2)  # warm-up
@@ -125,9 +134,7 @@ def bench_t2i(folder, placement, report, args, role):
 
 def bench_llm(folder, placement, report, args, role):
     llm = LLMRuntime(folder, placement)
-    report.add(
-        {"role": role, "what": "load", "model": llm.name, "params_b": llm.parameters / 1e9, "load_s": llm.load_seconds}
-    )
+    report.add(loaded(role, llm))
     counts: list[int] = []
     decode = llm._decode
 
@@ -191,9 +198,7 @@ SPEED_VARIANTS = [  # applied one after another on the loaded model; the last tw
 
 def bench_i2v(folder, placement, report, args, role):
     i2v = ImageToVideoRuntime(folder, placement)
-    report.add(
-        {"role": role, "what": "load", "model": i2v.name, "params_b": i2v.parameters / 1e9, "load_s": i2v.load_seconds}
-    )
+    report.add(loaded(role, i2v))
     keyframe = Image.new("RGB", (1280, 704), (90, 120, 160))
 
     def run(width, height, frames, steps, guidance):
@@ -205,6 +210,17 @@ def bench_i2v(folder, placement, report, args, role):
     i2v.animate(keyframe, 9, 256, 256, 2, 0, 24, PROMPT)  # warm-up at a small size
     for label, *shape in plan:
         case(report, role, label, lambda shape=shape: run(*shape), frames=i2v.frame_count(shape[2]))
+    if args.compiled_clip and not args.small:
+        # The fastest settings on the full clip: the first run pays the compile.
+        apply_speed(i2v.pipe, Speed(fp8=True, compile=True))
+        label, *shape = plan[-1]
+        first = run(*shape)
+        case(
+            report,
+            role,
+            f"{label}: fp8 + compile_repeated_blocks",
+            lambda: {**run(*shape), "first_run_s": first["seconds"]},
+        )
     if args.small or not args.speed:
         return
     # Speed options on a shorter clip at the same size: the per-step time is what they change.
@@ -226,6 +242,19 @@ def bench_i2v(folder, placement, report, args, role):
             model.disable_cache()
 
 
+def bench_music(folder, placement, report, args, role):
+    music = MusicRuntime(folder, placement)
+    report.add(loaded(role, music))
+    seconds = 2.0 if args.small else 60.0  # the bed of a one-minute video
+    music.compose("calm piano", 2.0, steps=2)  # warm-up
+
+    def bed():
+        row = stepped(lambda s: music.compose("calm piano, soft strings, warm", seconds, steps=8, on_step=s))
+        return {**row, "audio_s": seconds, "real_time_factor": round(row["seconds"] / seconds, 4)}
+
+    case(report, role, f"{seconds:.0f} s instrumental bed, 8 steps", bed)
+
+
 BENCHES = {
     "t2i": bench_t2i,
     "t2i-zimage": bench_t2i,
@@ -233,6 +262,7 @@ BENCHES = {
     "llm": bench_llm,
     "i2v-wan": bench_i2v,
     "i2v": bench_i2v,
+    "music": bench_music,
 }
 
 
@@ -244,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", choices=list(real.CONFIGS), default="real")
     p.add_argument("--small", action="store_true", help="tiny sizes and frame counts (tests)")
     p.add_argument("--speed", action="store_true", help="also time the speed options on the video transformer")
+    p.add_argument("--compiled-clip", action="store_true", help="also time the full clip with fp8 + compiled blocks")
     p.add_argument("--keep", action="store_true", help="keep the built folders")
     args = p.parse_args(argv)
     placement = placement_from(Settings())

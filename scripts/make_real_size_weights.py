@@ -75,6 +75,22 @@ CONFIGS = {
         "flux2": dict(num_layers=5, num_single_layers=20, num_attention_heads=24, attention_head_dim=128),
         "flux2_text": dict(QWEN3_4B, vocab_size=151936),
         "flux2_vae": dict(block_out_channels=(128, 256, 512, 512), layers_per_block=2, norm_num_groups=32),
+        # ACE-Step 1.5 turbo: 2 B DiT (24 layers, 2048 wide), its condition encoder, Qwen3-Embedding-0.6B,
+        # and a 48 kHz stereo Oobleck VAE with a 1920-sample hop (25 latent frames a second).
+        "ace_dit": dict(hidden_size=2048, intermediate_size=6144, num_hidden_layers=24, num_attention_heads=16),
+        "ace_condition": dict(num_lyric_encoder_hidden_layers=8, num_timbre_encoder_hidden_layers=4),
+        "ace_text": dict(
+            hidden_size=1024,
+            intermediate_size=3072,
+            num_hidden_layers=28,
+            num_attention_heads=16,
+            num_key_value_heads=8,
+            head_dim=128,
+            vocab_size=151669,
+        ),
+        "ace_vae": dict(encoder_hidden_size=128, channel_multiples=[1, 2, 4, 8, 16], decoder_channels=128),
+        "ace_heads": dict(num_key_value_heads=8, head_dim=128, sliding_window=128),
+        "ace_acoustic": 64,
     },
     "tiny": {
         "sdxl_unet": dict(
@@ -107,6 +123,12 @@ CONFIGS = {
         # The pipeline reads hidden layer 27, so even the tiny encoder has 28 (narrow) layers.
         "flux2_text": dict(TINY_QWEN3, num_hidden_layers=28, vocab_size=1024),
         "flux2_vae": dict(block_out_channels=(8, 8, 16, 16), layers_per_block=1, norm_num_groups=4),
+        "ace_dit": dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4),
+        "ace_condition": dict(num_lyric_encoder_hidden_layers=1, num_timbre_encoder_hidden_layers=1),
+        "ace_text": dict(TINY_QWEN3, vocab_size=1024),
+        "ace_vae": dict(encoder_hidden_size=8, channel_multiples=[1, 1, 2, 2, 2], decoder_channels=8),
+        "ace_heads": dict(num_key_value_heads=2, head_dim=8, sliding_window=16),
+        "ace_acoustic": 8,
     },
 }
 
@@ -319,6 +341,58 @@ def build_flux2(out: Path, make: Maker) -> None:
     pipe.save_pretrained(out, safe_serialization=True)
 
 
+def build_ace_step(out: Path, make: Maker) -> None:
+    from diffusers import (
+        AceStepConditionEncoder,
+        AceStepPipeline,
+        AceStepTransformer1DModel,
+        AutoencoderOobleck,
+        FlowMatchEulerDiscreteScheduler,
+    )
+    from transformers import Qwen3Config, Qwen3Model
+
+    c = make.configs
+    tokenizer = tiny.chat_tokenizer()
+    text = Qwen3Config(**c["ace_text"], rms_norm_eps=1e-6)
+    dit, acoustic = c["ace_dit"], c["ace_acoustic"]
+    shared = dict(
+        hidden_size=dit["hidden_size"],
+        intermediate_size=dit["intermediate_size"],
+        num_attention_heads=dit["num_attention_heads"],
+        **c["ace_heads"],
+    )
+    pipe = AceStepPipeline(
+        vae=make(
+            lambda: AutoencoderOobleck(
+                downsampling_ratios=[2, 4, 4, 6, 10],
+                decoder_input_channels=acoustic,
+                audio_channels=2,
+                sampling_rate=48000,
+                **c["ace_vae"],
+            )
+        ),
+        text_encoder=make(lambda: Qwen3Model(text)),
+        tokenizer=tokenizer,
+        transformer=make(
+            lambda: AceStepTransformer1DModel(
+                num_hidden_layers=dit["num_hidden_layers"],
+                in_channels=3 * acoustic,  # noisy latents, source latents and their mask
+                audio_acoustic_hidden_dim=acoustic,
+                patch_size=2,
+                is_turbo=True,
+                **shared,
+            )
+        ),
+        condition_encoder=make(
+            lambda: AceStepConditionEncoder(
+                text_hidden_dim=text.hidden_size, timbre_hidden_dim=acoustic, **c["ace_condition"], **shared
+            )
+        ),
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
+    )
+    pipe.save_pretrained(out, safe_serialization=True)
+
+
 BUILDERS = {
     "t2i": build_sdxl,
     "t2i-zimage": build_zimage,
@@ -326,6 +400,7 @@ BUILDERS = {
     "i2v-wan": build_wan,
     "i2v": build_ltx,
     "llm": build_qwen3,
+    "music": build_ace_step,
 }
 
 

@@ -5,7 +5,7 @@
 Each role lands in its own folder, loadable by the same `from_pretrained` / coqui code as the real
 weights: llm (Qwen2 + BPE + ChatML), t2i (SDXL), i2v (LTX-Video), i2v-svd (Stable Video Diffusion),
 tts (coqui VITS), and the alternative families i2v-wan (Wan 2.2 TI2V), t2i-zimage (Z-Image) and
-t2i-flux2 (FLUX.2 klein), built by make_real_size_weights.py at its tiny scale; music (ACE-Step).
+t2i-flux2 (FLUX.2 klein) and music (ACE-Step), built by make_real_size_weights.py at its tiny scale.
 Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
 """
 
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_real_size_weigh
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-BUILD_VERSION = "10"
+BUILD_VERSION = "11"
 STAMP = ".tiny-build"
 CORPUS = (
     "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse. "
@@ -323,59 +323,6 @@ def shared(role: str):
     return builder
 
 
-def build_ace_step(out: Path) -> None:
-    """ACE-Step 1.5 as its Diffusers folder has it: a Qwen3 text encoder, the condition encoder, the
-    1-D DiT and an Oobleck VAE with the real 1920x hop (25 latent frames a second at 48 kHz stereo)."""
-    import torch
-    from diffusers import (
-        AceStepConditionEncoder,
-        AceStepPipeline,
-        AceStepTransformer1DModel,
-        AutoencoderOobleck,
-        FlowMatchEulerDiscreteScheduler,
-    )
-    from transformers import Qwen3Config, Qwen3Model
-
-    tokenizer = chat_tokenizer()
-    heads = dict(num_attention_heads=4, num_key_value_heads=2, head_dim=8, rope_theta=10000.0, sliding_window=16)
-    torch.manual_seed(0)
-    text = Qwen3Config(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2, **heads)
-    acoustic = 8  # latent channels per frame
-    pipe = AceStepPipeline(
-        vae=AutoencoderOobleck(
-            encoder_hidden_size=8,
-            downsampling_ratios=[2, 4, 4, 6, 10],
-            channel_multiples=[1, 1, 2, 2, 2],
-            decoder_channels=8,
-            decoder_input_channels=acoustic,
-            audio_channels=2,
-            sampling_rate=48000,
-        ),
-        text_encoder=Qwen3Model(text),
-        tokenizer=tokenizer,
-        transformer=AceStepTransformer1DModel(
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=2,
-            in_channels=3 * acoustic,  # noisy latents, source latents and their mask
-            audio_acoustic_hidden_dim=acoustic,
-            patch_size=2,
-            **heads,
-        ),
-        condition_encoder=AceStepConditionEncoder(
-            hidden_size=32,
-            intermediate_size=64,
-            text_hidden_dim=text.hidden_size,
-            timbre_hidden_dim=acoustic,
-            num_lyric_encoder_hidden_layers=1,
-            num_timbre_encoder_hidden_layers=1,
-            **heads,
-        ),
-        scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0),
-    )
-    pipe.save_pretrained(out, safe_serialization=True)
-
-
 def build_vits(out: Path) -> None:
     """A coqui VITS over plain characters (no phonemizer), saved as coqui saves it: model.pth + config.json."""
     import torch
@@ -432,7 +379,7 @@ BUILDERS = {
     "i2v-wan": shared("i2v-wan"),
     "t2i-zimage": shared("t2i-zimage"),
     "t2i-flux2": shared("t2i-flux2"),
-    "music": build_ace_step,
+    "music": shared("music"),
     "tts": build_vits,
 }
 
