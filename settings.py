@@ -68,7 +68,6 @@ class Settings(BaseSettings):
     # Text-to-music for the background bed (models/music.py); user tracks in music_dir still win.
     music_model: str = "music"
     music_backend: Literal["diffusers", "none"] = "diffusers"
-    music_steps: int = Field(default=8, ge=1, le=100)
 
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod
