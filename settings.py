@@ -58,6 +58,19 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)  # one POST /uploads file
     cache_max_gb: float = Field(default=100.0, ge=0)  # artifacts no task or project references, at most
 
+    # GPU speed options for the denoiser (models/speed.py); docs/gpu-plan.md gives defaults per card.
+    denoiser_cache: Literal["none", "first-block"] = "none"
+    denoiser_cache_threshold: float = Field(default=0.05, gt=0, le=1)
+    compile_blocks: bool = False  # compile_repeated_blocks on CUDA
+    fp8: Literal["off", "auto", "on"] = "off"  # torchao float8 matmuls; auto: with compile_blocks, on fp8 GPUs
+    attention_backend: Literal[
+        "auto", "native", "_native_cudnn", "_native_flash", "_native_efficient", "_native_math", "flash", "flex", "sage"
+    ] = "auto"  # auto: diffusers' default (PyTorch SDPA)
+
+    # Text-to-music for the background bed (models/music.py); user tracks in music_dir still win.
+    music_model: str = "music"
+    music_backend: Literal["diffusers", "none"] = "diffusers"
+
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:

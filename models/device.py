@@ -4,11 +4,13 @@ Every choice is a pure function of the settings and what the machine offers, so 
 logic is unit-tested on CPU; `apply_to_pipeline` is the one place a diffusers pipeline is placed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.util import find_spec
 
 import torch
 from loguru import logger
+
+from models.speed import Speed, apply_speed, speed_from
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
@@ -21,6 +23,7 @@ class Placement:
     vae_slicing: bool
     vae_tiling: bool
     cpu_offload: str
+    speed: Speed = field(default_factory=Speed)
 
     @property
     def dtype_name(self) -> str:
@@ -60,6 +63,7 @@ def placement_from(settings) -> Placement:
     cuda = torch.cuda.is_available()
     device = resolve_device(settings.device, cuda)
     bf16 = cuda and torch.cuda.is_bf16_supported()
+    capability = torch.cuda.get_device_capability() if device == "cuda" else None
     return Placement(
         device=device,
         dtype=resolve_dtype(settings.dtype, device, bf16),
@@ -67,6 +71,7 @@ def placement_from(settings) -> Placement:
         vae_slicing=settings.vae_slicing,
         vae_tiling=settings.vae_tiling,
         cpu_offload=resolve_offload(settings.cpu_offload, device),
+        speed=speed_from(settings, device, capability),
     )
 
 
@@ -92,7 +97,8 @@ def apply_to_pipeline(pipe, placement: Placement):
             except NotImplementedError:  # e.g. SVD's temporal decoder, which chunks frames instead
                 logger.debug("{} has no {}", type(vae).__name__, option)
     pipe.set_progress_bar_config(disable=True)
-    logger.debug("placed {} on {} ({})", type(pipe).__name__, placement.device, placement.dtype_name)
+    applied = apply_speed(pipe, placement.speed)
+    logger.debug("placed {} on {} ({}) {}", type(pipe).__name__, placement.device, placement.dtype_name, applied)
     return pipe
 
 

@@ -1,9 +1,11 @@
-"""Image-to-video: the pipeline class comes from the folder's model_index.json (LTX-Video or SVD).
+"""Image-to-video: the pipeline class comes from the folder's model_index.json (Wan 2.2, LTX-Video, SVD).
 
-Callers pass one keyframe and get frames back; the per-family arguments live only here.
+Callers pass one keyframe and get frames back; the per-family arguments and grids live only here.
 """
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -11,6 +13,24 @@ from PIL import Image
 from models.cancel import CancelToken
 from models.device import Placement
 from models.diffusion import generators, load_pipeline, run_guarded, step_callback
+
+
+@dataclass(frozen=True)
+class Family:
+    arguments: Callable[[str, str, int], dict]
+    guidance_key: str | None  # the call argument a guidance override sets; None: the family has no CFG knob
+    spatial: Callable[[object], int]  # width and height must be multiples of this many pixels
+    temporal: Callable[[object], int]  # frame counts are k * this + 1 (1: any count)
+
+
+def _wan_arguments(prompt: str, negative: str, fps: int) -> dict:
+    # Wan has no frame-rate input: it is trained at 24 fps, and the clip is retimed after.
+    return {
+        "prompt": prompt or "natural motion",
+        "negative_prompt": negative or "static, blurry, low quality, distorted, deformed, jittery, subtitles",
+        "guidance_scale": 5.0,
+        "max_sequence_length": 512,
+    }
 
 
 def _ltx_arguments(prompt: str, negative: str, fps: int) -> dict:
@@ -27,7 +47,35 @@ def _svd_arguments(prompt: str, negative: str, fps: int) -> dict:
     return {"fps": max(fps - 1, 1), "motion_bucket_id": 127, "decode_chunk_size": 8}  # SVD has no text input
 
 
-FAMILIES = {"LTXImageToVideoPipeline": _ltx_arguments, "StableVideoDiffusionPipeline": _svd_arguments}
+FAMILIES = {
+    # Wan 2.2 TI2V: 16x VAE times the transformer's 2x2 patches; 4x temporal VAE.
+    "WanImageToVideoPipeline": Family(
+        _wan_arguments,
+        "guidance_scale",
+        lambda pipe: pipe.vae_scale_factor_spatial * pipe.transformer.config.patch_size[1],
+        lambda pipe: pipe.vae_scale_factor_temporal,
+    ),
+    "LTXImageToVideoPipeline": Family(
+        _ltx_arguments,
+        "guidance_scale",
+        lambda pipe: pipe.vae_spatial_compression_ratio,
+        lambda pipe: pipe.vae_temporal_compression_ratio,
+    ),
+    "StableVideoDiffusionPipeline": Family(
+        _svd_arguments, "max_guidance_scale", lambda pipe: pipe.vae_scale_factor, lambda pipe: 1
+    ),
+}
+# Wan 2.2 TI2V folders name the text-to-video class (one model does both); its image-conditioned
+# twin reads the same components and takes the keyframe as the first frame.
+LOAD_AS = {"WanPipeline": "WanImageToVideoPipeline"}
+
+
+def _loader(folder: Path):
+    import diffusers
+
+    index = folder / "model_index.json"
+    name = json.loads(index.read_text()).get("_class_name") if index.is_file() else None
+    return getattr(diffusers, LOAD_AS[name]) if name in LOAD_AS else diffusers.DiffusionPipeline
 
 
 class ImageToVideoRuntime:
@@ -36,16 +84,16 @@ class ImageToVideoRuntime:
     def __init__(self, folder: Path, placement: Placement):
         self.folder = folder
         self.placement = placement
-        self.pipe, self.load_seconds, self.parameters = load_pipeline(self.role, folder, placement)
+        self.pipe, self.load_seconds, self.parameters = load_pipeline(self.role, folder, placement, _loader(folder))
         self.name = type(self.pipe).__name__
         if self.name not in FAMILIES:
             raise ValueError(f"{folder} holds a {self.name}, not an image-to-video pipeline we support")
-        self._arguments = FAMILIES[self.name]
-        self.spatial_multiple = getattr(self.pipe, "vae_spatial_compression_ratio", None) or self.pipe.vae_scale_factor
-        self.temporal_multiple = getattr(self.pipe, "vae_temporal_compression_ratio", 1)
+        self.family = FAMILIES[self.name]
+        self.spatial_multiple = self.family.spatial(self.pipe)
+        self.temporal_multiple = self.family.temporal(self.pipe)
 
     def frame_count(self, wanted: int) -> int:
-        """The nearest count the model accepts at or above `wanted` (LTX: k * temporal ratio + 1)."""
+        """The nearest count the model accepts at or above `wanted` (Wan, LTX: k * temporal ratio + 1)."""
         step = self.temporal_multiple
         return max(wanted, 2) if step == 1 else ((max(wanted, 2) - 2) // step + 1) * step + 1
 
@@ -66,9 +114,16 @@ class ImageToVideoRuntime:
         negative_prompt: str = "",
         cancel: CancelToken | None = None,
         on_step: Callable[[int, int], None] | None = None,
+        guidance: float | None = None,
     ) -> list[Image.Image]:
+        """`guidance` overrides the family's CFG scale (1.0 for distilled few-step checkpoints)."""
+        if guidance is not None and guidance < 1.0:
+            raise ValueError("guidance must be at least 1.0 (1.0 switches classifier-free guidance off)")
         width, height = self.fit_size(width, height)
         frames = self.frame_count(num_frames)
+        arguments = self.family.arguments(prompt, negative_prompt, fps)
+        if guidance is not None:
+            arguments[self.family.guidance_key] = guidance
         result = run_guarded(
             lambda: self.pipe(
                 image=image.convert("RGB").resize((width, height), Image.LANCZOS),
@@ -79,7 +134,7 @@ class ImageToVideoRuntime:
                 generator=generators([seed])[0],
                 output_type="pil",
                 callback_on_step_end=step_callback(cancel, on_step, steps),
-                **self._arguments(prompt, negative_prompt, fps),
+                **arguments,
             )
         )
         return [frame.convert("RGB") for frame in result.frames[0]]

@@ -38,7 +38,9 @@ class LLMRuntime:
             use_safetensors=True,
         )
         self.model.to(placement.device).eval()
-        self._lltokenizer = llguidance.hf.from_tokenizer(self.tokenizer)
+        # The output layer is often wider than the tokenizer (Qwen3: 151936 rows, 151669 tokens):
+        # the grammar's mask must cover every logit, the padding rows included.
+        self._lltokenizer = llguidance.hf.from_tokenizer(self.tokenizer, n_vocab=self.model.config.vocab_size)
         self.load_seconds = time.perf_counter() - started
         self.parameters = parameter_count(self.model)
         self.name = self.model.config.model_type

@@ -13,6 +13,7 @@ from loguru import logger
 from models.device import Placement, free_accelerator_memory, placement_from
 from models.i2v import ImageToVideoRuntime
 from models.llm import LLMRuntime
+from models.music import MusicRuntime
 from models.t2i import TextToImageRuntime
 from models.tts import CoquiTTSRuntime, EspeakRuntime
 from models.weights import fingerprint
@@ -23,8 +24,9 @@ RUNTIMES = {
     ("i2v", "diffusers"): ImageToVideoRuntime,
     ("tts", "coqui"): CoquiTTSRuntime,
     ("tts", "espeak"): EspeakRuntime,
+    ("music", "diffusers"): MusicRuntime,
 }
-ROLES = ("llm", "t2i", "i2v", "tts")
+ROLES = ("llm", "t2i", "i2v", "tts")  # loaded up front; music loads on first use (only some renders ask for it)
 
 
 @dataclass

@@ -1,5 +1,9 @@
-"""Text-to-image keyframes: SDXL-Turbo (or any SDXL-family folder) through diffusers."""
+"""Text-to-image keyframes through diffusers; the folder's model_index.json picks the pipeline.
 
+SDXL-Turbo (non-commercial), or the Apache-2.0 alternatives Z-Image-Turbo and FLUX.2 klein 4B.
+"""
+
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +26,8 @@ class TextToImageRuntime:
         )
         self.name = type(self.pipe).__name__
         self.scale = self.pipe.vae_scale_factor
+        # FLUX.2 klein takes no negative prompt (its distilled checkpoint runs without CFG).
+        self._takes_negative = "negative_prompt" in inspect.signature(self.pipe.__call__).parameters
 
     def generate(
         self,
@@ -40,17 +46,19 @@ class TextToImageRuntime:
             raise ValueError("one seed per prompt")
         if width % 8 or height % 8:
             raise ValueError("width and height must be multiples of 8")
-        negatives = negative_prompts if guidance > 1.0 else None  # no CFG, no negative branch
+        extra = {}
+        if guidance > 1.0 and negative_prompts and self._takes_negative:  # no CFG, no negative branch
+            extra["negative_prompt"] = negative_prompts
         result = run_guarded(
             lambda: self.pipe(
                 prompt=prompts,
-                negative_prompt=negatives,
                 width=width,
                 height=height,
                 num_inference_steps=steps,
                 guidance_scale=guidance,
                 generator=generators(seeds),
                 callback_on_step_end=step_callback(cancel, on_step, steps),
+                **extra,
             )
         )
         return [image.convert("RGB") for image in result.images]

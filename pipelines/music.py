@@ -1,7 +1,10 @@
-"""Background music: a user's own tracks (S2V_MUSIC_DIR), picked by the scenes' mood words."""
+"""Background music: a user's own tracks (S2V_MUSIC_DIR), picked by the scenes' mood words, or a bed
+generated from those moods by the music model when there are none."""
 
 import re
 from pathlib import Path
+
+import soundfile
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac", ".opus")
 
@@ -23,3 +26,24 @@ def pick_track(music_dir: Path | None, moods: list[str]) -> Path | None:
         return len(wanted & set(re.findall(r"[a-z]+", track.stem.lower())))
 
     return max(found, key=score)  # max keeps the first of equals: deterministic
+
+
+def mood_prompt(moods: list[str]) -> str:
+    """One prompt for the whole bed: the scenes' moods in order, each once."""
+    seen = list(dict.fromkeys(m.strip() for m in moods if m.strip()))
+    return ", ".join([*seen, "instrumental background music"])
+
+
+def generate_bed(music_model, moods: list[str], seconds: float, target: Path, seed: int = 0, steps: int = 8) -> Path:
+    """Generate a bed as long as the video from the moods and write it as a WAV file."""
+    music = music_model.compose(mood_prompt(moods), seconds, seed=seed, steps=steps)
+    soundfile.write(target, music.samples, music.sample_rate, subtype="PCM_16")
+    return target
+
+
+def background(music_dir: Path | None, music_model, moods: list[str], seconds: float, target: Path) -> Path | None:
+    """A user's track when S2V_MUSIC_DIR has one, else a generated bed, else None (the caller warns)."""
+    track = pick_track(music_dir, moods)
+    if track is not None or music_model is None:
+        return track
+    return generate_bed(music_model, moods, seconds, target)

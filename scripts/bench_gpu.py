@@ -7,6 +7,7 @@ real weights on a GPU it measures the real models; without, point S2V_WEIGHTS_DI
 to check the script itself. Each stage runs once to warm up (kernels, allocator, compile), then
 `--repeats` times; CUDA is synchronised around every timed call and peak VRAM is read per stage.
 Prints a table; writes data/bench/gpu.json. docs/gpu-plan.md has the figures to compare with.
+Without the real weights, scripts/bench_real_size.py times the same runtimes at the real sizes.
 """
 
 import argparse

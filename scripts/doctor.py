@@ -31,6 +31,9 @@ def smoke(role: str, runtime) -> str:
     if role == "t2i":
         image = runtime.generate(["a fox under the moon"], [0], 64, 64, steps=1)[0]
         return f"{image.size[0]}x{image.size[1]} {image.mode}"
+    if role == "music":
+        music = runtime.compose("calm piano", 1.0, steps=2)
+        return f"{music.seconds:.2f}s x{music.samples.shape[1]} @ {music.sample_rate} Hz"
     if role == "i2v":
         frames = runtime.animate(Image.new("RGB", (64, 64), "gray"), 9, 64, 64, steps=1, seed=0, fps=8)
         return f"{len(frames)} frames {frames[0].size[0]}x{frames[0].size[1]}"
@@ -38,20 +41,27 @@ def smoke(role: str, runtime) -> str:
     return f"{speech.seconds:.2f}s @ {speech.sample_rate} Hz"
 
 
-def checks(settings: Settings) -> list[tuple[str, str]]:
-    roles = [(role, getattr(settings, f"{role}_backend")) for role in ("llm", "t2i", "i2v", "tts")]
-    roles = [(role, backend) for role, backend in roles if backend != "none"]
-    if ("tts", "espeak") not in roles:
-        roles.append(("tts", "espeak"))  # the weightless engine is always there as a fallback
-    return roles
+def checks(settings: Settings) -> list[tuple[str, str, Path]]:
+    """Each configured role, then every alternative family beside it (`t2i-*`, `i2v-*` folders)."""
+    found = []
+    for role in ("llm", "t2i", "i2v", "tts", "music"):
+        backend = getattr(settings, f"{role}_backend")
+        if backend == "none":
+            continue
+        folder = settings.role_path(role)
+        found.append((role, backend, folder))
+        if role in ("t2i", "i2v"):
+            found += [(role, backend, other) for other in sorted(folder.parent.glob(f"{role}-*")) if other.is_dir()]
+    if not any(backend == "espeak" for _, backend, _ in found):
+        found.append(("tts", "espeak", Path("-")))  # the weightless engine is always there as a fallback
+    return found
 
 
 def main() -> int:
     settings = Settings()
     placement = placement_from(settings)
     rows, failed = [], False
-    for role, backend in checks(settings):
-        folder = settings.role_path(role) if backend != "espeak" else Path("-")
+    for role, backend, folder in checks(settings):
         row = [role, backend, str(folder), placement.device, placement.dtype_name, "-", "-", ""]
         try:
             runtime = RUNTIMES[(role, backend)](folder, placement)

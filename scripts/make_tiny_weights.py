@@ -4,7 +4,9 @@
 
 Each role lands in its own folder, loadable by the same `from_pretrained` / coqui code as the real
 weights: llm (Qwen2 + BPE + ChatML), t2i (SDXL), i2v (LTX-Video), i2v-svd (Stable Video Diffusion),
-tts (coqui VITS). Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
+tts (coqui VITS), and the alternative families i2v-wan (Wan 2.2 TI2V), t2i-zimage (Z-Image) and
+t2i-flux2 (FLUX.2 klein) and music (ACE-Step), built by make_real_size_weights.py at its tiny scale.
+Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
 """
 
 import argparse
@@ -16,10 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_real_size_weights, when imported as a module
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-BUILD_VERSION = "7"
+BUILD_VERSION = "11"
 STAMP = ".tiny-build"
 CORPUS = (
     "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse. "
@@ -33,10 +37,10 @@ CHATML = (
 )
 
 
-def build_llm(out: Path) -> None:
-    import torch
+def chat_tokenizer():
+    """A byte-level BPE trained on CORPUS, with Qwen's special tokens and ChatML template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+    from transformers import PreTrainedTokenizerFast
 
     specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
     bpe = Tokenizer(models.BPE())
@@ -46,9 +50,16 @@ def build_llm(out: Path) -> None:
         vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
     )
     bpe.train_from_iterator([CORPUS] * 4, trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(
         tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=CHATML
     )
+
+
+def build_llm(out: Path) -> None:
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    tokenizer = chat_tokenizer()
     tokenizer.save_pretrained(out)
 
     torch.manual_seed(0)
@@ -300,6 +311,18 @@ def build_svd(out: Path) -> None:
     pipe.save_pretrained(out, safe_serialization=True)
 
 
+def shared(role: str):
+    """Roles whose tiny build is make_real_size_weights' builder at its tiny scale (one code for both)."""
+
+    def builder(out: Path) -> None:
+        import make_real_size_weights as real
+        import torch
+
+        real.BUILDERS[role](out, real.Maker("tiny", "cpu", torch.float32))
+
+    return builder
+
+
 def build_vits(out: Path) -> None:
     """A coqui VITS over plain characters (no phonemizer), saved as coqui saves it: model.pth + config.json."""
     import torch
@@ -353,6 +376,10 @@ BUILDERS = {
     "t2i": build_sdxl,
     "i2v": build_ltx,
     "i2v-svd": build_svd,
+    "i2v-wan": shared("i2v-wan"),
+    "t2i-zimage": shared("t2i-zimage"),
+    "t2i-flux2": shared("t2i-flux2"),
+    "music": shared("music"),
     "tts": build_vits,
 }
 

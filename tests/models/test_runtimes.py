@@ -89,7 +89,7 @@ def test_t2i_rejects_sizes_off_the_grid(registry):
         registry.get("t2i").generate(["a fox"], [0], 100, 64)
 
 
-@pytest.mark.parametrize("folder", ["i2v", "i2v-svd"])
+@pytest.mark.parametrize("folder", ["i2v", "i2v-svd", "i2v-wan"])
 def test_i2v_families_return_frames(tiny_weights, placement, folder):
     runtime = ImageToVideoRuntime(tiny_weights / folder, placement)
     frames = runtime.animate(Image.new("RGB", (100, 70), "teal"), 9, 128, 96, steps=2, seed=3, fps=8, prompt="waves")

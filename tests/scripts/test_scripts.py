@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import make_tiny_weights
+
 from tests.conftest import ROOT
 
 
@@ -21,12 +23,17 @@ def test_doctor_reports_every_role_ok(tiny_weights):
     result = run("doctor.py", S2V_WEIGHTS_DIR=str(tiny_weights), S2V_DEVICE="cpu")
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines()[1:] if line.strip()]
-    assert [row.split()[:2] for row in rows] == [
-        ["llm", "transformers"],
-        ["t2i", "diffusers"],
-        ["i2v", "diffusers"],
-        ["tts", "coqui"],
-        ["tts", "espeak"],
+    assert [(row.split()[0], row.split()[2].rsplit("/", 1)[-1]) for row in rows] == [
+        ("llm", "llm"),
+        ("t2i", "t2i"),
+        ("t2i", "t2i-flux2"),
+        ("t2i", "t2i-zimage"),
+        ("i2v", "i2v"),
+        ("i2v", "i2v-svd"),
+        ("i2v", "i2v-wan"),
+        ("tts", "tts"),
+        ("music", "music"),
+        ("tts", "-"),
     ]
     assert all("  OK  " in row for row in rows)
 
@@ -34,7 +41,7 @@ def test_doctor_reports_every_role_ok(tiny_weights):
 def test_doctor_fails_on_missing_weights(tmp_path):
     result = run("doctor.py", S2V_WEIGHTS_DIR=str(tmp_path), S2V_DEVICE="cpu")
     assert result.returncode == 1
-    assert result.stdout.count("FAIL  WeightsError") == 4
+    assert result.stdout.count("FAIL  WeightsError") == 5  # llm, t2i, i2v, tts, music
     assert "make_tiny_weights.py" in result.stdout
 
 
@@ -45,12 +52,20 @@ def test_fetch_weights_dry_run_plans_every_role(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_fetch_weights_licence_clean_plans_only_commercial_models(tmp_path):
+    result = run("fetch_weights.py", "--dry-run", "--licence-clean", "--dest", str(tmp_path))
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == ["llm", "t2i-zimage", "t2i-flux2", "i2v-wan", "music"]
+    assert "NOT for commercial use" not in result.stdout and "sdxl-turbo" not in result.stdout
+
+
 def test_fetch_weights_offline_fails_clearly(tmp_path):
     result = run("fetch_weights.py", "--role", "llm", "--dest", str(tmp_path), HF_HUB_OFFLINE="1")
     assert result.returncode == 1
-    assert "llm      FAILED: cannot download" in result.stdout
+    assert "llm        FAILED: cannot download" in result.stdout
 
 
 def test_make_tiny_weights_is_idempotent(tiny_weights):
     result = run("make_tiny_weights.py", "--out", str(tiny_weights))
-    assert result.returncode == 0 and result.stdout.count("up to date") == 5
+    assert result.returncode == 0 and result.stdout.count("up to date") == len(make_tiny_weights.BUILDERS)

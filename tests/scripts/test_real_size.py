@@ -1,0 +1,33 @@
+"""The real-size builder and bench, at tiny scale on CPU: the same code the GPU run uses."""
+
+import json
+
+import bench_real_size
+import make_real_size_weights as real
+
+
+def test_every_role_has_a_real_and_a_tiny_configuration():
+    assert set(real.CONFIGS["real"]) == set(real.CONFIGS["tiny"])
+    # Published sizes: Wan 2.2 TI2V-5B is 24 heads x 128 over 30 layers; Qwen3-4B has 36 layers.
+    assert (
+        real.CONFIGS["real"]["wan"]["num_attention_heads"] * real.CONFIGS["real"]["wan"]["attention_head_dim"] == 3072
+    )
+    assert real.CONFIGS["real"]["qwen3"]["num_hidden_layers"] == 36
+
+
+def test_bench_times_each_role_through_our_runtimes(tmp_path):
+    out = tmp_path / "real.json"
+    roles = ["t2i", "llm", "i2v"]
+    argv = ["--weights", str(tmp_path / "w"), "--out", str(out), "--scale", "tiny", "--small"]
+    assert bench_real_size.main(argv + [arg for role in roles for arg in ("--role", role)]) == 0
+    report = json.loads(out.read_text())
+    rows = report["rows"]
+    assert report["scale"] == "tiny" and not [row for row in rows if "error" in row]
+    assert {row["role"] for row in rows} == set(roles)
+    loads = {row["role"]: row["model"] for row in rows if row["what"] == "load"}
+    assert loads == {"t2i": "StableDiffusionXLPipeline", "llm": "qwen3", "i2v": "LTXImageToVideoPipeline"}
+    keyframes = [row for row in rows if row["role"] == "t2i" and "keyframe" in row["what"]]
+    assert [row["steps"] for row in keyframes] == [4, 4] and all(row["step_s"] > 0 for row in keyframes)
+    rates = [row["tokens_per_s"] for row in rows if "tokens_per_s" in row]
+    assert len(rates) == 2 and min(rates) > 0  # plain and grammar-constrained decoding
+    assert not (tmp_path / "w" / "t2i").exists()  # built folders are removed after their role
