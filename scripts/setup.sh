@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+command -v chromium >/dev/null || missing+=(chromium)  # the studio page's browser tests (Playwright drives it)
 command -v fc-list >/dev/null || missing+=(fontconfig)
 if ! command -v fc-list >/dev/null || ! fc-list :lang=zh family | grep -q .; then missing+=(fonts-noto-cjk); fi
 if ((${#missing[@]})); then

@@ -1,6 +1,7 @@
 """API keys: `X-API-Key` or `Authorization: Bearer` (or `?api_key=` on the WebSocket), compared in
 constant time, checked before anything else reads the request; each key owns its tasks."""
 
+import base64
 import hashlib
 import hmac
 from typing import Annotated
@@ -12,11 +13,28 @@ from starlette.datastructures import Headers
 from server.errors import error_response
 
 OWNER = "s2v.owner"  # where the middleware leaves the caller's owner id in the ASGI scope
+STATIC_PREFIX = "/static/"  # the studio page's files: no secrets, and a browser loads them before it has a key
 
 
 def owner_of(key: str) -> str:
     """What the job table stores for a key: a digest, so the database holds no secret."""
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+KEY_PROTOCOL = "s2v.key."  # a browser's WebSocket carries the key as a subprotocol: s2v.key.<base64url>
+
+
+def protocol_key(headers) -> str | None:
+    """The key a browser's WebSocket offers among its subprotocols (so no key is put in a URL)."""
+    for offered in headers.get("sec-websocket-protocol", "").split(","):
+        offered = offered.strip()
+        if offered.startswith(KEY_PROTOCOL):
+            encoded = offered[len(KEY_PROTOCOL) :]
+            try:
+                return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+            except (ValueError, UnicodeDecodeError):
+                return None
+    return None
 
 
 def presented_key(headers, query: dict) -> str | None:
@@ -25,7 +43,7 @@ def presented_key(headers, query: dict) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return query.get("api_key")  # browsers cannot set headers on a WebSocket
+    return protocol_key(headers) or query.get("api_key")  # browsers cannot set headers on a WebSocket
 
 
 def digest(key: str) -> bytes:
@@ -47,15 +65,15 @@ def matching_owner(known: dict[bytes, str], presented: str | None) -> str | None
 class KeyCheck:
     """ASGI middleware, outermost: a request without a valid key is answered 401 before its body is read."""
 
-    def __init__(self, app, keys: list[str], open_paths: tuple[str, ...] = ("/healthz", "/readyz")):
-        self.app, self.open_paths = app, open_paths
+    def __init__(self, app, keys: list[str], open_paths: tuple[str, ...] = ("/healthz", "/readyz", "/")):
+        self.app, self.open_paths = app, open_paths  # and the studio page's static files
         self.known = {digest(key): owner_of(key) for key in keys}  # once, not on every request
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         owner = ""
-        if self.known and scope["path"] not in self.open_paths:
+        if self.known and scope["path"] not in self.open_paths and not scope["path"].startswith(STATIC_PREFIX):
             query = dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["type"] == "websocket" else {}
             owner = matching_owner(self.known, presented_key(Headers(scope=scope), query))
             if owner is None:
@@ -83,3 +101,9 @@ Caller = Annotated[str, Depends(caller)]  # what a route declares to know whose 
 
 def websocket_caller(websocket: WebSocket) -> str:
     return websocket.scope[OWNER]
+
+
+def key_subprotocol(websocket: WebSocket) -> str | None:
+    """The subprotocol to accept: a browser that offered its key that way expects it echoed back."""
+    offered = [p.strip() for p in websocket.headers.get("sec-websocket-protocol", "").split(",")]
+    return next((p for p in offered if p.startswith(KEY_PROTOCOL)), None)

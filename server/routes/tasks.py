@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from server.auth import Caller, websocket_caller
+from server.auth import Caller, key_subprotocol, websocket_caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import FINAL_EVENTS, Event
 from server.handlers import KINDS
@@ -136,9 +136,10 @@ async def task_events(task_id: str, request: Request, owner: Caller):
 
 @router.websocket("/ws")
 async def all_events(websocket: WebSocket):
-    """Every event of the caller's tasks from now on, one JSON message each (key: header or ?api_key=)."""
+    """Every event of the caller's tasks from now on, one JSON message each. The key: a header, a
+    `s2v.key.<base64url key>` subprotocol (what the studio page sends), or ?api_key=."""
     owner = websocket_caller(websocket)
-    await websocket.accept()
+    await websocket.accept(subprotocol=key_subprotocol(websocket))
     jobs = jobs_of(websocket)
     receiver = asyncio.ensure_future(websocket.receive())  # completes when the client goes away
     try:
