@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     i2v_frames: int = Field(default=25, ge=2, le=161)  # frames the i2v model makes per clip
     i2v_steps: int = Field(default=25, ge=1, le=100)
     i2v_resolution: str = "768x512"  # i2v working size (the clip is scaled to the output after)
+    i2v_guidance: float | None = Field(default=None, ge=1.0, le=20.0)  # CFG override: 1.0 for distilled checkpoints
     llm_max_new_tokens: int = Field(default=4096, ge=64)
 
     # HTTP server.

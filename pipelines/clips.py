@@ -151,6 +151,7 @@ def animated_clip(spec, out, width, height, fps, i2v, settings, cancel, **run) -
             fps=fps,
             prompt=i2v_prompt(spec),
             cancel=cancel,
+            guidance=settings.i2v_guidance,
         )
     frames = [np.asarray(cover(frame, width, height)) for frame in generated]
     count = frame_count(spec.duration, fps)
@@ -241,7 +242,7 @@ def clip_key(spec: ClipSpec, motion: str, fps: int, size: tuple[int, int], i2v, 
     image-to-video the prompt, seed, model and the settings of its working size and steps."""
     animated = {}
     if motion == "i2v":
-        work = (settings.i2v_frames, settings.i2v_steps, settings.i2v_resolution)
+        work = (settings.i2v_frames, settings.i2v_steps, settings.i2v_resolution, settings.i2v_guidance)
         animated = {"prompt": i2v_prompt(spec), "seed": spec.seed, "model": i2v.identity, "work": work}
     frames = frame_count(spec.duration, fps)
     camera = spec.camera if motion != "static" else "static"

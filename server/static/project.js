@@ -160,9 +160,11 @@ async function drawPlayer(player, project) {
     fill(player, h("h2", {}, t("renders")), h("p", { class: "muted" }, t("noRenders")));
     return;
   }
-  const video = h("video", { id: "film", controls: true, preload: "auto", src: await fileUrl(last.video) });
+  // The film keeps playing across refreshes: a new element only for a new render.
+  const playing = player.querySelector("#film");
+  const video = playing && playing.dataset.render === last.render_id ? playing : h("video", { id: "film", controls: true, preload: "auto", dataset: { render: last.render_id }, src: await fileUrl(last.video) });
   const vtt = last.subtitles_vtt || null;
-  if (vtt) video.append(h("track", { kind: "subtitles", default: true, src: await fileUrl(vtt), srclang: project.language === "zh" ? "zh" : "en", label: t("subtitles") }));
+  if (vtt && video !== playing) video.append(h("track", { kind: "subtitles", default: true, src: await fileUrl(vtt), srclang: project.language === "zh" ? "zh" : "en", label: t("subtitles") }));
   const download = async (path, name) => {
     const link = h("a", { href: await fileUrl(path), download: name });
     link.click();

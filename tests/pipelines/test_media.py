@@ -202,3 +202,21 @@ def test_ffmpeg_timeout_kills_the_process(tmp_path):
     assert not out.exists()
     leftover = subprocess.run(["pgrep", "-f", "testsrc=size=1280x720"], capture_output=True, text=True).stdout
     assert leftover.strip() == ""
+
+
+def test_the_i2v_guidance_setting_reaches_the_model(settings, tmp_path, keyframe):
+    seen = []
+
+    class Recording:
+        identity = "recording"
+
+        def animate(self, image, frames, width, height, **kwargs):
+            seen.append(kwargs["guidance"])
+            return [image] * frames
+
+    tuned = settings.model_copy(update={"i2v_guidance": 1.0})
+    spec = ClipSpec(scene_id="a", frame=keyframe.frame, duration=1.0, motion="i2v")
+    store = ArtifactStore(tmp_path / "store")
+    make_clips([spec], tmp_path, store, fps=8, width=96, height=64, i2v=Recording(), settings=tuned)
+    make_clips([spec], tmp_path, store, fps=8, width=96, height=64, i2v=Recording(), settings=settings)
+    assert seen == [1.0, None]  # and the setting is part of the clip's key: the default made its own

@@ -142,6 +142,8 @@ def test_pause_and_resume_a_project_render(registry, tmp_path):
         gate.opened.set()  # the first batch finishes; the task stops before the next shot
         paused = wait_status(client, task_id, "paused")
         assert client.get(f"/projects/{pid}").json()["status"] == "paused"
+        kept = {p: p.stat().st_ino for p in (tmp_path / "artifacts").rglob("*.png")}
+        assert kept  # the first batch of keyframes was finished and kept
         assert client.get("/system").json()["queue"]["pending"] == 0
         edited = client.patch(f"/projects/{pid}/shots/s1", json={"camera": "tilt_up", "title": "edited"})
         assert edited.status_code == 200  # a paused render lets the shots be edited
@@ -150,6 +152,7 @@ def test_pause_and_resume_a_project_render(registry, tmp_path):
         assert done["status"] == "done" and paused["status"] == "paused"
         project = client.get(f"/projects/{pid}").json()
         assert project["status"] == "rendered" and project["shots"][0]["camera"] == "tilt_up"
+        assert all(p.stat().st_ino == inode for p, inode in kept.items())  # nothing made before the pause was remade
         assert client.post(f"/tasks/{task_id}/resume").status_code == 409
 
 
