@@ -6,6 +6,8 @@ from pathlib import Path
 
 import soundfile
 
+from pipelines.artifact_store import key_of
+
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac", ".opus")
 
 
@@ -41,9 +43,15 @@ def generate_bed(music_model, moods: list[str], seconds: float, target: Path, se
     return target
 
 
-def background(music_dir: Path | None, music_model, moods: list[str], seconds: float, target: Path) -> Path | None:
-    """A user's track when S2V_MUSIC_DIR has one, else a generated bed, else None (the caller warns)."""
+def background(music_dir: Path | None, music_model, moods: list[str], seconds: float, store) -> Path | None:
+    """A user's track when S2V_MUSIC_DIR has one, else a bed from the music model (kept in the
+    artifact store: the same moods and length are composed once), else None (the caller warns)."""
     track = pick_track(music_dir, moods)
     if track is not None or music_model is None:
         return track
-    return generate_bed(music_model, moods, seconds, target)
+    key = key_of(stage="music", prompt=mood_prompt(moods), seconds=round(seconds, 1), model=music_model.identity)
+    if (found := store.find(key, ".wav")) is not None:
+        return found
+    with store.making(key, ".wav") as part:
+        generate_bed(music_model, moods, seconds, part)
+    return store.path(key, ".wav")

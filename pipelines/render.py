@@ -16,15 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from loguru import logger
 from pydantic import BaseModel
 
 from models.cancel import CancelToken
+from models.errors import Cancelled
 from pipelines import clips as clips_stage
 from pipelines.artifact_store import ArtifactStore, key_of, write_json
 from pipelines.compose import MusicBed, TimelineScene, compose
 from pipelines.fonts import Font, find_font
 from pipelines.frames import make_frames, scene_seed
-from pipelines.music import pick_track
+from pipelines.music import background
 from pipelines.narration import duration_of, make_narration
 from pipelines.render_options import (
     ImageOptions,
@@ -77,6 +79,7 @@ class Generated:
     font: Font | None
     warnings: list[str]
     timings: dict[str, float]
+    music: Path | None = None  # the bed: a user's track or one the music model composed
 
 
 Progress = Callable[[str, float], None]
@@ -309,16 +312,35 @@ def generate(
     )
     warnings += clip_warnings
     timings["clips"] = time.perf_counter() - started
+    if options.music is not None and options.music.track is None:
+        seconds = sum(c.duration for c in made.clips) - made.overlap * max(len(made.clips) - 1, 0)
+        moods = [s.bgm for s in shots]
+        made.music = background(settings.music_dir, load_music(registry, warnings), moods, seconds, store)
     return made
 
 
-def music_bed(options: RenderOptions, settings, moods: list[str], warnings: list[str]) -> MusicBed | None:
+def load_music(registry, warnings: list[str]):
+    """The music model, or None (with a warning when it is configured but cannot load)."""
+    try:
+        return registry.get("music")
+    except Cancelled:
+        raise
+    except Exception as error:  # no weights, out of memory: the video gets no bed, not an error
+        logger.warning("music model unavailable: {}", error)
+        warnings.append(f"the music model could not be loaded ({getattr(error, 'code', type(error).__name__)})")
+        return None
+
+
+def music_bed(options: RenderOptions, made_music: Path | None, warnings: list[str]) -> MusicBed | None:
     music = options.music
     if music is None:
         return None
-    track = music.track or pick_track(settings.music_dir, moods)
+    track = music.track or made_music
     if track is None:
-        warnings.append("music was asked for, but S2V_MUSIC_DIR has no tracks; the video has narration only")
+        warnings.append(
+            "music was asked for, but S2V_MUSIC_DIR has no tracks and no music model is configured; "
+            "the video has narration only"
+        )
         return None
     return MusicBed(track, music.volume, music.fade_in, music.fade_out, music.duck)
 
@@ -337,7 +359,7 @@ def finish(
     shots, clips, audios = made.shots, made.clips, made.audios
     warnings, timings = list(made.warnings), dict(made.timings)
     started, progress = _stage_starter(report, cancel)("compose")
-    music = music_bed(options, settings, [s.bgm for s in shots], warnings)
+    music = music_bed(options, made.music, warnings)
     composition = compose(
         [
             TimelineScene(

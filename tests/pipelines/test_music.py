@@ -3,6 +3,7 @@
 import soundfile
 
 from models.music import MusicRuntime
+from pipelines.artifact_store import ArtifactStore
 from pipelines.music import background, mood_prompt
 
 
@@ -17,10 +18,12 @@ def test_background_prefers_user_tracks_then_generates_then_gives_none(tmp_path,
     tracks.mkdir()
     (tracks / "calm-piano.wav").write_bytes(b"RIFF")
     music = MusicRuntime(tiny_weights / "music", placement)
-    target = tmp_path / "bed.wav"
-    assert background(tracks, music, ["calm piano"], 2.0, target) == tracks / "calm-piano.wav"
-    assert not target.exists()
-    assert background(tmp_path / "none", music, ["calm piano"], 2.0, target) == target
-    data, rate = soundfile.read(target)
+    music.identity = "tiny-music"
+    store = ArtifactStore(tmp_path / "store")
+    assert background(tracks, music, ["calm piano"], 2.0, store) == tracks / "calm-piano.wav"
+    assert not list((tmp_path / "store").rglob("*.wav"))
+    bed = background(tmp_path / "none", music, ["calm piano"], 2.0, store)
+    data, rate = soundfile.read(bed)
     assert rate == 48000 and data.shape == (96000, 2)
-    assert background(None, None, ["calm piano"], 2.0, tmp_path / "other.wav") is None
+    assert background(tmp_path / "none", music, ["calm piano"], 2.0, store) == bed  # composed once
+    assert background(None, None, ["calm piano"], 2.0, store) is None

@@ -78,7 +78,10 @@ def test_cancel_stops_a_render_and_leaves_no_partial_files(registry, tmp_path):
 
 
 def test_vertical_render_with_rules_and_music_warning(tmp_path):
-    registry = ModelRegistry(tiny_settings(tmp_path, llm_backend="none", i2v_backend="none", tts_backend="espeak"))
+    settings = tiny_settings(
+        tmp_path, llm_backend="none", i2v_backend="none", tts_backend="espeak", music_backend="none"
+    )
+    registry = ModelRegistry(settings)
     result = render(
         LIGHTHOUSE,
         tmp_path / "task",
