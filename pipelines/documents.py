@@ -8,7 +8,6 @@ import zipfile
 from xml.etree import ElementTree
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from pipelines.text import clean
 
@@ -45,7 +44,9 @@ def docx_text(data: bytes) -> str:
                 raise NotADocument("the document's text part is too large")
             xml = archive.read(info)
         root = ElementTree.fromstring(xml)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, RuntimeError) as error:
+    except NotADocument:
+        raise
+    except Exception as error:  # a hostile or damaged archive fails in many ways (zlib, zipfile, expat)
         raise NotADocument(f"the .docx cannot be read ({type(error).__name__})") from None
     paragraphs = []
     for paragraph in root.iter(f"{WORD}p"):
@@ -76,7 +77,7 @@ def pdf_text(data: bytes) -> str:
         return "\n\n".join(pages)
     except NotADocument:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as error:
+    except Exception as error:  # pypdf fails on hostile files in many ways
         raise NotADocument(f"the PDF cannot be read ({type(error).__name__})") from None
 
 

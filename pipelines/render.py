@@ -246,14 +246,15 @@ def generate(
 
     started, progress = stage("narration")
     spoken = {}
+    voices = {s.scene_id: s.voice or options.voice for s in chosen}
     to_speak = [Line(scene_id=s.scene_id, text=s.narration, variant=s.voice_variant) for s in chosen if s.audio is None]
-    if to_speak:
+    for voice in dict.fromkeys(voices[line.scene_id] for line in to_speak):  # one pass per voice
         for audio in make_narration(
-            to_speak,
+            [line for line in to_speak if voices[line.scene_id] == voice],
             task_dir / "audio",
             registry.get("tts"),
             store,
-            voice=options.voice,
+            voice=voice,
             speed=options.speed,
             language=board.language,
             cancel=cancel,

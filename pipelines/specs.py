@@ -38,6 +38,7 @@ class Shot(Scene):
     transition: str | None = None
     seed: int | None = None
     clip_seed: int | None = None  # the image-to-video seed, when it is not the keyframe's
+    voice: str | None = None  # this shot's voice, instead of the render's
     voice_variant: int = 0
 
 

@@ -35,11 +35,15 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-class BodyTooLarge(Exception):
-    """Raised from inside a streamed upload's body (server/limits.py) once it passes its limit."""
+class BodyTooLarge(HTTPException):
+    """Raised from inside a streamed upload's body (server/limits.py) once it passes its limit; an
+    HTTPException, so the body parser lets it through instead of calling it a parse error."""
 
     def __init__(self, limit: int):
-        super().__init__(f"the file is larger than {limit} bytes (S2V_MAX_UPLOAD_BYTES)")
+        super().__init__(413, f"the file is larger than {limit} bytes (S2V_MAX_UPLOAD_BYTES)")
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> JSONResponse:

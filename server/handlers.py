@@ -244,7 +244,8 @@ def render_options(request: dict, resolve: FileResolver) -> render_stage.RenderO
     if music is True:
         music = {}
     elif isinstance(music, dict) and music.get("track"):
-        music = {**music, "track": resolve(music["track"])}
+        with blame("options.music.track"):
+            music = {**music, "track": resolve.audio(music["track"])}
     return render_stage.RenderOptions(
         scene_count=options["scene_count"],
         style=request["style"] or DEFAULT_STYLE,
@@ -268,10 +269,6 @@ def prepare_render(body: RenderCreate, settings, task_dir: Path, resolve) -> dic
         if shot["audio"]:
             with blame(f"storyboard[{index}].audio"):
                 resolve.audio(shot["audio"])
-    music = request["options"]["music"]
-    if isinstance(music, dict) and music["track"]:
-        with blame("options.music.track"):
-            resolve.audio(music["track"])
     check_inputs_of_render(request, settings, resolve)
     return request  # with no seed, the render derives one from the story: same story, same pictures
 

@@ -43,6 +43,8 @@ def inputs_of(shot: Shot) -> dict:
 
 def patch_shot(project: Project, shot: Shot, changes: dict) -> None:
     """Apply edited fields (already validated); mark what they stale; `index` moves the shot."""
+    if "index" in changes and not 0 <= changes["index"] < len(project.shots):  # checked before anything changes
+        raise InvalidInput(f"index must be between 0 and {len(project.shots) - 1}", "index")
     stale: set[str] = set()
     for name, value in changes.items():
         if name == "index":
@@ -75,7 +77,7 @@ def touch_neighbours(project: Project) -> None:
 def insert_shot(project: Project, after: str | None, fields: dict) -> Shot:
     if after is not None and project.shot(after) is None:
         raise InvalidInput("no shot with that id in this project", "after")
-    shot = Shot(shot_id=project.new_shot_id(), seed=secrets.randbelow(2**31), **fields)
+    shot = Shot(shot_id=project.new_shot_id(), **{"seed": secrets.randbelow(2**31), **fields})
     position = 0 if after is None else project.shots.index(project.shot(after)) + 1
     project.shots.insert(position, shot)
     touch_neighbours(project)
@@ -87,8 +89,9 @@ def delete_shot(project: Project, shot: Shot) -> None:
     touch_neighbours(project)
 
 
-def select_take(shot: Shot, take_id: str) -> None:
-    """Bring an earlier take back: its fields and its files, at once (nothing is made)."""
+def select_take(project: Project, shot: Shot, take_id: str) -> None:
+    """Bring an earlier take back: its fields and its files, at once (nothing is made). What it was
+    made under that has changed since (options, being the last shot) is stale."""
     take = next((t for t in shot.takes if t.take_id == take_id), None)
     if take is None:
         raise LookupError(take_id)
@@ -98,6 +101,11 @@ def select_take(shot: Shot, take_id: str) -> None:
     shot.take_id = take.take_id
     files = {"keyframe": take.keyframe, "narration": take.audio, "clip": take.clip}
     shot.stale = [a for a in ARTIFACTS if not files[a]]
+    for name, groups in OPTION_STALES.items():
+        if take.inputs.get("options", {}).get(name) != project.options.get(name):
+            shot.mark(groups)
+    if take.inputs.get("last") != (shot is project.shots[-1]):
+        shot.mark({"clip"})
 
 
 def change_options(project: Project, options: dict) -> None:
@@ -119,8 +127,7 @@ def regenerate(shot: Shot, what: list[str], seed: int | None) -> None:
         shot.voice_variant += 1
     if "clip" in what:
         shot.clip_seed = (seed if seed is not None else secrets.randbelow(2**31)) if "keyframe" not in what else None
-    shot.mark(set(what) | {"clip"})
-    shot.take_id = None  # what the task makes becomes a new take
+    shot.mark(set(what) | {"clip"})  # new inputs: what the task makes becomes a new take
 
 
 def storyboard_of(project: Project, files) -> list[dict]:
@@ -139,6 +146,7 @@ def storyboard_of(project: Project, files) -> list[dict]:
                 "camera": shot.camera,
                 "seed": shot.seed,
                 "clip_seed": shot.clip_seed,
+                "voice": shot.voice,
                 "voice_variant": shot.voice_variant,
                 "frame": files(shot.own_keyframe) if shot.own_keyframe else None,
                 "audio": files(shot.own_audio) if shot.own_audio else None,
@@ -154,7 +162,8 @@ def take_for(project: Project, shot: Shot) -> Take:
     """The take a render's files for `shot` belong to: its selected take when that was made from
     the same fields and options, else a new one, selected."""
     last = shot is project.shots[-1]
-    inputs = {**inputs_of(shot), "options": project.options, "last": last}
+    options = {name: project.options.get(name) for name in OPTION_STALES}  # what changes a shot's files
+    inputs = {**inputs_of(shot), "options": options, "last": last}
     take = shot.take()
     if take is None or take.inputs != inputs:
         take = Take(take_id=new_take_id(), seed=shot.seed, inputs=inputs)

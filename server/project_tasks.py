@@ -102,7 +102,13 @@ def finish_project_render(job, out) -> None:
 
 def adopt_rendered(job, project: Project, out) -> None:
     seeds = {frame.scene_id: frame.seed for frame in out.frames}
-    carried = {item["scene_id"]: item for item in job.request.get("storyboard") or []}
+    carried = {item["scene_id"]: dict(item) for item in job.request.get("storyboard") or []}
+    for scene_id, item in carried.items():  # a shot's own files move into the project: its task may go
+        for name in ("frame", "audio"):
+            if item.get(name):
+                own = job.resolve(item[name])
+                target = project_dir(job, project) / "own" / f"{scene_id}-{name}{own.suffix}"
+                item[name] = paths.url_of(job.store.place(own, target), job.settings.data_dir)
     project.shots = [
         shot_from_scene(scene, seeds[scene.scene_id], carried.get(scene.scene_id))
         for scene in out.storyboard.storyboard

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from loguru import logger
 from pydantic import BaseModel, Field
 
 ARTIFACTS = ("keyframe", "narration", "clip")
@@ -162,10 +163,13 @@ class ProjectStore:
             if project.project_id not in self._projects:
                 return  # deleted while a task was still finishing for it
             project.updated_at = time.time()
-            self._db.execute(
-                "INSERT OR REPLACE INTO projects (project_id, seq, owner, data) VALUES (?, ?, ?, ?)",
-                (project.project_id, project.seq, project.owner, self._serialise(project)),
-            )
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO projects (project_id, seq, owner, data) VALUES (?, ?, ?, ?)",
+                    (project.project_id, project.seq, project.owner, self._serialise(project)),
+                )
+            except sqlite3.Error as error:  # a full or read-only disk: keep serving from memory
+                logger.error("cannot write project {} to the job table: {}", project.project_id, error)
 
     @staticmethod
     def _serialise(project: Project) -> str:
@@ -182,7 +186,10 @@ class ProjectStore:
     def delete(self, project_id: str) -> None:
         with self._lock:
             self._projects.pop(project_id, None)
-            self._db.execute("DELETE FROM projects WHERE project_id = ?", (project_id,))
+            try:
+                self._db.execute("DELETE FROM projects WHERE project_id = ?", (project_id,))
+            except sqlite3.Error as error:  # gone from memory now; the row may come back after a restart
+                logger.error("cannot delete project {} from the job table: {}", project_id, error)
 
     def select(self, owner: str, before: int | None, limit: int) -> list[Project]:
         with self._lock:

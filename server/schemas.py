@@ -97,6 +97,7 @@ class ShotFields(Body):
     duration: float | None = Field(None, ge=0.5, le=30)
     motion: Motion | None = None
     transition: Transition | None = None
+    voice: str | None = Field(None, max_length=100)
 
 
 class FrameSceneCreate(ShotFields):

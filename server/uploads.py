@@ -90,6 +90,8 @@ def sniff(head: bytes, data_file: Path) -> tuple[str, str]:
 def image_png(data: bytes, target: Path) -> None:
     with paths.check_image(data) as image:
         upright = ImageOps.exif_transpose(image)
+        if upright.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey: scaled, not clipped, to 8 bits
+            upright = upright.point(lambda value: value / 256).convert("L")
         upright.convert("RGBA" if "A" in upright.getbands() else "RGB").save(target, format="PNG")
 
 

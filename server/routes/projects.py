@@ -68,13 +68,14 @@ def owned_shot(project: Project, shot_id: str):
     return shot
 
 
-def check_idle(request: Request, project: Project) -> None:
-    """Edits wait for the project's running task: pause or cancel it first."""
+def check_idle(request: Request, project: Project, edits_only: bool = True) -> None:
+    """Edits wait for the project's running task (pause or cancel it first); a new render or
+    regenerate also waits for a paused one (resume or cancel it)."""
     task = jobs_of(request).store.get(project.task_id) if project.task_id else None
-    if task is not None and task.status in BUSY:
-        raise ApiError(
-            409, f"the project's task {task.task_id} is {task.status}; pause or cancel it first", code="project_busy"
-        )
+    busy = BUSY if edits_only else (*BUSY, "paused")
+    if task is not None and task.status in busy:
+        what = "resume or cancel it" if task.status == "paused" else "pause or cancel it"
+        raise ApiError(409, f"the project's task {task.task_id} is {task.status}; {what} first", code="project_busy")
 
 
 def enqueue(request: Request, owner: str, kind: str, body: dict) -> dict:

@@ -31,7 +31,8 @@ from server.routes.projects import (
 from server.schemas import TaskCreatedPublic
 
 router = APIRouter(tags=["projects"])
-REGENERATE_UNTIL = {"keyframe": "keyframes", "narration": "narration", "clip": "clips"}
+# A regenerated keyframe runs through narration too: the new take gets the shot's audio (from the store).
+REGENERATE_UNTIL = {"keyframe": "narration", "narration": "narration", "clip": "clips"}
 
 
 def shot_changes(request: Request, owner: str, body) -> dict:
@@ -101,7 +102,7 @@ def select_take(project_id: str, shot_id: str, take_id: str, request: Request, o
         check_idle(request, project)
         shot = owned_shot(project, shot_id)
         try:
-            edits.select_take(shot, take_id)
+            edits.select_take(project, shot, take_id)
         except LookupError:
             raise ApiError(404, "no such take") from None
         jobs.projects.save(project)
@@ -134,11 +135,19 @@ def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, reque
     jobs = jobs_of(request)
     project = owned_project(request, project_id, owner)
     with jobs.projects.lock:
-        check_idle(request, project)
+        check_idle(request, project, edits_only=False)
         shot = owned_shot(project, shot_id)
-        edits.regenerate(shot, body.what, body.seed)
+        edited = shot.model_copy(deep=True)  # the shot changes only once the task is accepted
+        edits.regenerate(edited, body.what, body.seed)
+        position = project.shots.index(shot)
+        project.shots[position] = edited
         until = max((REGENERATE_UNTIL[w] for w in body.what), key=UNTIL.index)
-        created = start_render(request, owner, project, until, [shot.shot_id])
+        try:
+            created = start_render(request, owner, project, until, [shot.shot_id])
+        except Exception:
+            project.shots[position] = shot
+            raise
+        jobs.projects.save(project)
     return JSONResponse(created, status_code=202, headers={"Location": f"/tasks/{created['task_id']}"})
 
 
@@ -150,7 +159,7 @@ def render_project(project_id: str, body: ProjectRenderCreate, request: Request,
     jobs = jobs_of(request)
     project = owned_project(request, project_id, owner)
     with jobs.projects.lock:
-        check_idle(request, project)
+        check_idle(request, project, edits_only=False)
         if not project.shots:
             raise ApiError(409, "the project has no shots yet", code="no_shots")
         created = start_render(request, owner, project, body.until, None)

@@ -18,7 +18,8 @@ export async function projectView(main, projectId) {
 
   const refresh = async () => {
     state.project = await api.get(`/projects/${projectId}`);
-    state.task = state.project.task_id ? await api.get(`/tasks/${state.project.task_id}`) : null;
+    // The task may have been deleted since (DELETE /tasks/<id>): the project stands without it.
+    state.task = state.project.task_id ? await api.get(`/tasks/${state.project.task_id}`).catch(() => null) : null;
     drawHeader(header, state, refresh);
     drawShots(grid, state, refresh);
     drawCast(cast, state.project);
@@ -142,7 +143,7 @@ function drawCast(cast, project) {
             h(
               "li",
               { class: "card" },
-              person.design ? h("img", { class: "thumb", alt: person.name, src: person.design }) : null,
+              person.design ? castImage(person) : null,
               h("h3", {}, person.name),
               h("p", {}, person.description),
               person.voice ? h("p", { class: "muted" }, `${t("voice")}: ${person.voice}`) : null,
@@ -152,6 +153,12 @@ function drawCast(cast, project) {
         )
       : h("p", { class: "muted" }, t("castEmpty")),
   );
+}
+
+function castImage(person) {
+  const image = h("img", { class: "thumb", alt: person.name });
+  fileUrl(person.reference || person.design).then((url) => (image.src = url)).catch(() => {});
+  return image;
 }
 
 async function drawPlayer(player, project) {

@@ -81,7 +81,7 @@ def test_the_seed_003_flow(client):
     assert regenerate.status_code == 202
     wait_status(client, regenerate.json()["task_id"], "done")
     after_regenerate = client.get(f"/projects/{project['project_id']}").json()["shots"][1]
-    assert len(after_regenerate["takes"]) == 2 and after_regenerate["stale"] == ["narration", "clip"]
+    assert len(after_regenerate["takes"]) == 2 and after_regenerate["stale"] == ["clip"]  # its new line spoken too
 
     second = rendered(client, project["project_id"])
     assert len(second["renders"]) == 2 and sorted(second["renders"][1]["shots_made"]) == ["s2", "s3"]
@@ -193,3 +193,27 @@ def test_a_one_shot_render_is_a_project_too(client):
     assert edited.json()["stale"] == ["clip"]
     again = rendered(client, project["project_id"])
     assert again["renders"][-1]["shots_made"] == ["s1"]
+
+
+def test_edits_that_are_refused_change_nothing(client):
+    project = created_project(client)
+    pid = project["project_id"]
+    bad_move = client.patch(f"/projects/{pid}/shots/s1", json={"prompt": "changed", "index": 99})
+    assert bad_move.status_code == 400 and bad_move.json()["error"]["field"] == "index"
+    assert client.get(f"/projects/{pid}").json()["shots"][0]["prompt"] == project["shots"][0]["prompt"]
+    seeded = client.post(f"/projects/{pid}/shots", json={"prompt": "gulls", "narration": "Gulls.", "seed": 5})
+    assert seeded.status_code == 201 and seeded.json()["seed"] == 5
+    music = {"options": {**OPTIONS, "music": {"track": "/data/uploads/up_0000000000000000.wav"}}}
+    refused = client.patch(f"/projects/{pid}", json=music)
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "options.music.track"
+
+
+def test_regenerating_a_keyframe_keeps_the_shot_s_narration(client):
+    project = created_project(client)
+    pid = project["project_id"]
+    before = rendered(client, pid)["shots"][0]
+    task = client.post(f"/projects/{pid}/shots/s1/regenerate", json={"what": ["keyframe"]}).json()
+    wait_status(client, task["task_id"], "done")
+    after = client.get(f"/projects/{pid}").json()["shots"][0]
+    assert after["keyframe"] != before["keyframe"] and after["audio"] and after["stale"] == ["clip"]
+    assert local(client, after["audio"]).read_bytes() == local(client, before["audio"]).read_bytes()

@@ -53,6 +53,14 @@ def docx_bytes(paragraphs: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+def damaged_docx() -> bytes:
+    """A .docx whose text part was overwritten on disk: its checksum no longer matches."""
+    data = bytearray(docx_bytes(["x" * 500]))
+    start = data.index(b"<w:body>")
+    data[start : start + 40] = b"\xff" * 40
+    return bytes(data)
+
+
 def pdf_bytes(text: str) -> bytes:
     """A one-page PDF with `text` in Helvetica, written object by object with a correct xref."""
     stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
@@ -132,8 +140,9 @@ def bomb() -> bytes:
         (b"RIFF\x10\x00\x00\x00WAVEjunkjunk", 400),  # a WAV header and no sound
         (b"%PDF-1.4\nnot really", 400),
         (b"   \n\t  ", 415),  # text with nothing in it
+        (damaged_docx(), 400),
     ],
-    ids=["elf", "zip", "truncated-png", "png-bomb", "empty-wav", "broken-pdf", "blank-text"],
+    ids=["elf", "zip", "truncated-png", "png-bomb", "empty-wav", "broken-pdf", "blank-text", "broken-docx"],
 )
 def test_bad_files_are_refused_and_nothing_is_kept(client, data, status):
     before = sorted((client.app.state.settings.data_dir / "uploads").glob("*"))
@@ -149,6 +158,18 @@ def test_too_large_is_413(tiny_weights, tmp_path):
         for size in (5000, 100_000):  # inside the multipart allowance (the route refuses it), and beyond it
             answer = upload(small, png_bytes((400, 400), (1, 2, 3)) + bytes(size))
             assert answer.status_code == 413 and answer.json()["error"]["field"] == "file"
+        boundary = "b0undary"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x"\r\n\r\n'.encode()
+            + bytes(100_000)
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        chunked = small.post(  # no Content-Length: counted as it streams
+            "/uploads",
+            content=iter([body[i : i + 8192] for i in range(0, len(body), 8192)]),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert chunked.status_code == 413 and chunked.json()["error"]["field"] == "file"
         assert not list((tmp_path / "uploads").glob("up_*"))
 
 
