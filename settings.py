@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     ffmpeg_workers: int = Field(default=1, ge=1, le=8)
     shutdown_grace: float = Field(default=10.0, ge=0)  # seconds running tasks get when the server stops
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)  # one POST /uploads file
+    loudness_lufs: float = Field(
+        default=-16.0, ge=-31.0, le=-5.0
+    )  # the mix's integrated loudness (-14 YouTube, -23 EBU)
     cache_max_gb: float = Field(default=100.0, ge=0)  # artifacts no task or project references, at most
 
     # GPU speed options for the denoiser (models/speed.py); docs/gpu-plan.md gives defaults per card.

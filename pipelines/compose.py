@@ -16,6 +16,7 @@ from models.cancel import CancelToken
 from pipelines import ffmpeg
 from pipelines.artifact_store import partial, write_text
 from pipelines.fonts import Font, missing_glyphs
+from pipelines.loudness import normalize
 from pipelines.text import CJK, clean
 
 # Names a client may ask for, mapped to ffmpeg's xfade transitions; "none" is a straight cut.
@@ -265,6 +266,7 @@ def compose(
     music: MusicBed | None = None,
     subtitles: bool = True,
     font: Font | None = None,
+    loudness: float | None = -16.0,
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
     timeout: float = 1800.0,
@@ -324,6 +326,10 @@ def compose(
             cwd=work_dir,
             remove_on_failure=target,
         )
+        if loudness is not None:  # the mix to the streaming level, with a true-peak ceiling
+            levelled = work_dir / f"levelled{out.suffix}"
+            if normalize(target, levelled, loudness, cancel=cancel, timeout=timeout):
+                os.replace(levelled, target)
         os.replace(target, out)
     if cues:
         write_text(srt_path, srt)

@@ -376,6 +376,7 @@ def finish(
         music=music,
         subtitles=options.subtitles,
         font=made.font,
+        loudness=settings.loudness_lufs,
         cancel=cancel,
         on_progress=progress,
         timeout=settings.ffmpeg_timeout,
