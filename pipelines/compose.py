@@ -5,11 +5,9 @@ ffmpeg through an .ass file that ffmpeg reads from its working folder, never ins
 """
 
 import os
-import re
 import tempfile
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.cancel import CancelToken
@@ -17,7 +15,7 @@ from pipelines import ffmpeg
 from pipelines.artifact_store import partial, write_text
 from pipelines.fonts import Font, missing_glyphs
 from pipelines.loudness import normalize
-from pipelines.text import CJK, clean
+from pipelines.subtitles import Cue, hold, scene_cues, srt, vtt
 
 # Names a client may ask for, mapped to ffmpeg's xfade transitions; "none" is a straight cut.
 TRANSITIONS = {
@@ -46,6 +44,7 @@ class TimelineScene:
     audio: Path | None = None
     speech_seconds: float = 0.0
     text: str = ""
+    cues: list = field(default_factory=list)  # the narration's sentences: (start, end, text) in its audio
 
 
 @dataclass
@@ -91,60 +90,27 @@ def timeline(
     return starts, overlaps, cursor
 
 
-def stamp(seconds: float, comma: bool) -> str:
-    centis = round(seconds * 100)
-    hours, rest = divmod(centis, 360000)
-    minutes, rest = divmod(rest, 6000)
-    secs, centis = divmod(rest, 100)
-    if comma:
-        return f"{hours:02d}:{minutes:02d}:{secs:02d},{centis * 10:03d}"
-    return f"{hours:d}:{minutes:02d}:{secs:02d}.{centis:02d}"
-
-
-def columns(text: str) -> int:
-    """Display width: a CJK character is two columns, as wide as two Latin letters."""
-    return sum(2 if CJK.match(ch) or unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def wrap(text: str, per_line: int) -> list[str]:
-    """Lines of at most `per_line` columns, broken between words or between CJK characters.
-
-    libass wraps only at spaces, so CJK text needs breaks of its own; Latin words in mixed text
-    stay whole unless one alone is longer than a line.
-    """
-    tokens = re.findall(r"\S+?(?=[\u3000-\u9fff\uf900-\uffef]|\s|$)|[\u3000-\u9fff\uf900-\uffef]|\s+", text)
-    lines, current = [], ""
-    for token in tokens:
-        if token.isspace():
-            current += " " if current else ""
-            continue
-        while columns(token) > per_line:  # a word longer than a line is cut
-            cut = max(1, next(i for i in range(len(token), 0, -1) if columns(token[:i]) <= per_line))
-            lines += [current.rstrip()] if current.strip() else []
-            lines.append(token[:cut])
-            current, token = "", token[cut:]
-        if current.strip() and columns(current + token) > per_line:
-            lines.append(current.rstrip())
-            current = ""
-        current += token
-    return [*lines, current.rstrip()] if current.strip() else lines
-
-
 def ass_text(line: str) -> str:
     # "{" opens an override block and "\" an escape in ASS; show them as their full-width forms.
     return line.replace("\\", "＼").replace("{", "｛").replace("}", "｝")
 
 
-def subtitle_files(cues, width: int, height: int, family: str) -> tuple[str, str]:
+def ass_time(seconds: float) -> str:
+    centis = round(seconds * 100)
+    hours, rest = divmod(centis, 360000)
+    minutes, rest = divmod(rest, 6000)
+    secs, centis = divmod(rest, 100)
+    return f"{hours:d}:{minutes:02d}:{secs:02d}.{centis:02d}"
+
+
+def ass_file(cues: list[Cue], width: int, height: int, family: str) -> str:
+    """The burn-in's script: the cues' own lines (already broken to the guide), bottom centre."""
     size = max(12, round(min(width, height) * 0.055))
     margin = round(width * 0.06)
-    per_line_cjk = max(6, (width - 2 * margin) // size)
-    srt, events = [], []
-    for number, (start, end, text) in enumerate(cues, 1):
-        lines = wrap(" ".join(text.split()), per_line_cjk * 2)
-        srt.append(f"{number}\n{stamp(start, True)} --> {stamp(end, True)}\n" + "\n".join(lines) + "\n")
-        joined = r"\N".join(ass_text(line) for line in lines)
-        events.append(f"Dialogue: 0,{stamp(start, False)},{stamp(end, False)},Default,,0,0,0,,{joined}")
+    events = []
+    for cue in cues:
+        joined = r"\N".join(ass_text(line) for line in cue.lines)
+        events.append(f"Dialogue: 0,{ass_time(cue.start)},{ass_time(cue.end)},Default,,0,0,0,,{joined}")
     ass = "\n".join(
         [
             "[Script Info]",
@@ -167,7 +133,7 @@ def subtitle_files(cues, width: int, height: int, family: str) -> tuple[str, str
             "",
         ]
     )
-    return "\n".join(srt), ass
+    return ass
 
 
 def transitions(scenes, overlaps, fps) -> list[str]:
@@ -277,21 +243,22 @@ def compose(
         check_transition(scene.transition)
     starts, overlaps, total = timeline(scenes, transition_seconds, fps)
     warnings: list[str] = []
-    texts = [clean(scene.text) for scene in scenes]
-    cues = [
-        (start, start + max(scene.speech_seconds, 0.5), text)
-        for start, scene, text in zip(starts, scenes, texts, strict=True)
-        if text
-    ]
-    srt_path = out.with_suffix(".srt")
+    cues = hold(
+        [
+            cue
+            for start, scene in zip(starts, scenes, strict=True)
+            for cue in scene_cues(scene.text, start, scene.speech_seconds, scene.cues)
+        ]
+    )
+    srt_path, vtt_path = out.with_suffix(".srt"), out.with_suffix(".vtt")
     burn = subtitles and bool(cues)
     if burn and font is None:
         raise ValueError("subtitles need a font")
-    srt, ass = subtitle_files(cues, width, height, font.family if font else "sans-serif")
+    ass = ass_file(cues, width, height, font.family if font else "sans-serif")
     with tempfile.TemporaryDirectory(prefix=".compose-", dir=out.parent) as work:
         work_dir = Path(work)
         if burn:
-            missing = missing_glyphs(font, "".join(text for _, _, text in cues))
+            missing = missing_glyphs(font, "".join(line for cue in cues for line in cue.lines))
             if missing:
                 warnings.append(
                     f"the subtitle font {font.family} lacks {len(missing)} character(s); they show as boxes"
@@ -332,5 +299,6 @@ def compose(
                 os.replace(levelled, target)
         os.replace(target, out)
     if cues:
-        write_text(srt_path, srt)
+        write_text(srt_path, srt(cues))
+        write_text(vtt_path, vtt(cues))
     return Composition(out, srt_path if cues else None, total, starts, warnings)

@@ -1,5 +1,6 @@
 """Narration: one audio file per line, text made speakable, long lines spoken in pieces and joined."""
 
+import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -32,19 +33,26 @@ def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
         raise ValueError("format must be wav or mp3")
 
 
-def speak(tts, text: str, voice: str | None, language: str, speed: float) -> tuple[np.ndarray, int]:
-    """Speak a whole line: piece by piece at sentence ends, joined with a short pause."""
-    pieces = sentences(speakable(text, language), PIECE_CHARS.get(language, 220))
-    chunks, rate = [], tts.sample_rate
-    for piece in pieces:
-        if not any(ch.isalnum() for ch in piece):
+def speak(tts, text: str, voice: str | None, language: str, speed: float) -> tuple[np.ndarray, int, list]:
+    """Speak a whole line sentence by sentence, joined with a short pause; returns the samples, their
+    rate, and each sentence's (start, end, text) in seconds: the subtitles' timing."""
+    chunks, timed, rate, at = [], [], tts.sample_rate, 0
+    for piece in sentences(text, PIECE_CHARS.get(language, 220)):
+        spoken_form = speakable(piece, language)
+        if not any(ch.isalnum() for ch in spoken_form):
             continue  # punctuation alone has nothing to say
-        speech = tts.synthesize(piece, voice, language, speed)
+        speech = tts.synthesize(spoken_form, voice, language, speed)
         rate = speech.sample_rate
-        chunks += [speech.samples, np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)]
+        if chunks:
+            pause = np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)
+            chunks.append(pause)
+            at += len(pause)
+        timed.append((round(at / rate, 3), round((at + len(speech.samples)) / rate, 3), piece))
+        chunks.append(speech.samples)
+        at += len(speech.samples)
     if not chunks:  # a line with nothing speakable still gets its moment of silence
-        return np.zeros(int(0.5 * rate), dtype=np.float32), rate
-    return np.concatenate(chunks[:-1]), rate
+        return np.zeros(int(0.5 * rate), dtype=np.float32), rate, []
+    return np.concatenate(chunks), rate, timed
 
 
 def make_narration(
@@ -79,9 +87,11 @@ def make_narration(
             fmt=fmt,
             variant=line.variant,
         )
-        artifact = store.find(key, suffix)
-        if artifact is None:
-            samples, rate = speak(tts, line.text, voice, lang, speed)
+        artifact, timing = store.find(key, suffix), store.find(key, ".cues.json")
+        if artifact is None or timing is None:
+            samples, rate, timed = speak(tts, line.text, voice, lang, speed)
+            with store.making(key, ".cues.json") as part:
+                part.write_text(json.dumps(timed, ensure_ascii=False), encoding="utf-8")
             with store.making(key, suffix) as part:
                 if fmt == "wav":
                     soundfile.write(part, samples, rate, subtype="PCM_16", format="WAV")
@@ -93,7 +103,8 @@ def make_narration(
                         ffmpeg.run(args, cancel=cancel, timeout=timeout, remove_on_failure=part)
             artifact = store.path(key, suffix)
         path = store.place(artifact, out_dir / f"{line.scene_id}{suffix}")
-        audio = Audio(scene_id=line.scene_id, audio=path, duration=round(duration_of(path), 3))
+        cues = json.loads(store.path(key, ".cues.json").read_text(encoding="utf-8"))
+        audio = Audio(scene_id=line.scene_id, audio=path, duration=round(duration_of(path), 3), cues=cues)
         audios.append(audio)
         if on_item:
             on_item(audio)

@@ -73,6 +73,7 @@ class Audio(BaseModel):
     scene_id: str
     audio: Path
     duration: float
+    cues: list[tuple[float, float, str]] = Field(default_factory=list, exclude=True)  # each sentence's timing
 
 
 class ClipSpec(BaseModel):

@@ -31,11 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines import ffmpeg  # noqa: E402
+from pipelines.artifact_store import ArtifactStore  # noqa: E402
 from pipelines.clips import make_clips  # noqa: E402
-from pipelines.compose import MusicBed, TimelineScene, compose, timeline, wrap  # noqa: E402
+from pipelines.compose import MusicBed, TimelineScene, compose, timeline  # noqa: E402
 from pipelines.fonts import find_font  # noqa: E402
 from pipelines.narration import make_narration  # noqa: E402
 from pipelines.specs import ClipSpec, Line  # noqa: E402
+from pipelines.subtitles import lines_of  # noqa: E402
 from pipelines.text import sentences  # noqa: E402
 
 CRF, PRESET, AUDIO_RATE = "20", "veryfast", "160k"  # the encoder settings of pipelines.compose
@@ -91,19 +93,21 @@ def build_timeline(args) -> dict:
         frame = work / "frames" / f"s{i + 1}.png"
         if not frame.is_file():
             keyframe(i, width, height).save(frame)
-        specs.append(ClipSpec(scene_id=f"s{i + 1}", frame=frame, duration=args.seconds, motion="kenburns"))
-    clips, _ = make_clips(specs, work / "clips", fps=args.fps, width=width, height=height)
-    audios = make_narration(
-        [Line(scene_id=f"s{i + 1}", text=t) for i, t in enumerate(texts)],
-        work / "audio",
-        EspeakRuntime(),
-        language="en",
-    )
+        camera = ("push_in", "pan_right", "pull_out", "pan_left")[i % 4]
+        specs.append(
+            ClipSpec(scene_id=f"s{i + 1}", frame=frame, duration=args.seconds, motion="kenburns", camera=camera)
+        )
+    store = ArtifactStore(work / "artifacts")
+    clips, _ = make_clips(specs, work / "clips", store, fps=args.fps, width=width, height=height)
+    voice = EspeakRuntime()
+    voice.identity = "espeak-ng"  # what the model registry sets on the runtimes it loads
+    lines = [Line(scene_id=f"s{i + 1}", text=t) for i, t in enumerate(texts)]
+    audios = make_narration(lines, work / "audio", voice, store, language="en")
     music = work / "music.wav"
     if not music.is_file():
         music_track(music)
     scenes = [
-        TimelineScene(c.clip, c.duration, "crossfade", a.audio, min(a.duration, args.seconds - TRANSITION), t)
+        TimelineScene(c.clip, c.duration, "crossfade", a.audio, min(a.duration, args.seconds - TRANSITION), t, a.cues)
         for c, a, t in zip(clips, audios, texts, strict=True)
     ]
     starts, _, total = timeline(scenes, TRANSITION)
@@ -121,6 +125,7 @@ def build_timeline(args) -> dict:
                 "audio": str(s.audio),
                 "speech": s.speech_seconds,
                 "text": s.text,
+                "cues": s.cues,
                 "start": start,
             }
             for s, start in zip(scenes, starts, strict=True)
@@ -133,7 +138,7 @@ def build_timeline(args) -> dict:
 
 def run_ours(plan: dict, out: Path) -> None:
     scenes = [
-        TimelineScene(Path(s["clip"]), s["duration"], "crossfade", Path(s["audio"]), s["speech"], s["text"])
+        TimelineScene(Path(s["clip"]), s["duration"], "crossfade", Path(s["audio"]), s["speech"], s["text"], s["cues"])
         for s in plan["scenes"]
     ]
     compose(
@@ -161,7 +166,7 @@ def run_moviepy(plan: dict, out: Path) -> None:
             clip = clip.with_effects([vfx.CrossFadeIn(TRANSITION)])
         layers.append(clip)
         voices.append(AudioFileClip(scene["audio"]).with_start(scene["start"]))
-        caption = "\n".join(wrap(scene["text"], 56))
+        caption = "\n".join(lines_of(scene["text"]))
         subtitle = TextClip(
             font=plan["font"],
             text=caption,

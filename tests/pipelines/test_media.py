@@ -173,8 +173,10 @@ def test_compose_with_music_subtitles_and_hostile_text(tmp_path, keyframe):
     assert info.fps == 12 and result.duration == pytest.approx(2.5 + 2.0 + 3.0 - 0.5)
     assert info.duration == pytest.approx(result.duration, abs=0.1)
     srt = result.subtitles.read_text().strip().split("\n\n")
-    assert len(srt) == 3
-    assert srt[1].splitlines()[1] == "00:00:02,000 --> 00:00:03,300"  # starts at clip 2's start
+    assert len(srt) == 4  # a cue per sentence: scene 2 has two lines of text
+    assert srt[1].splitlines()[1].startswith("00:00:02,000 --> ")  # scene 2's first cue starts with it
+    assert srt[3].splitlines()[1].startswith("00:00:04,000 --> ")
+    assert result.video.with_suffix(".vtt").read_text().startswith("WEBVTT")
     assert "%{pts}" in srt[0] and result.warnings == []
     assert not list(tmp_path.glob(".*part*")) and not list(tmp_path.glob(".compose-*"))
     with open(result.video, "rb") as handle:  # faststart: the index comes before the media data

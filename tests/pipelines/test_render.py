@@ -41,14 +41,43 @@ def test_render_output(fox_render):
     expected = sum(clip.duration for clip in result.clips) - overlaps
     assert result.duration == pytest.approx(expected, abs=0.1)
     assert info.duration == pytest.approx(expected, abs=0.1)
-    cues = result.subtitles.read_text().strip().split("\n\n")
-    assert len(cues) == len(result.storyboard.storyboard) == 3
+    check_subtitles(result, fps=8)
     for clip, audio in zip(result.clips, result.audios, strict=True):
         assert clip.duration >= audio.duration  # each scene is at least as long as its narration
     task = result.video.parent
     for name in ("storyboard.json", "final.srt", "frames/s1.png", "audio/s1.wav", "clips/s1.mp4"):
         assert (task / name).is_file()
     assert set(result.timings) == {"storyboard", "frames", "narration", "clips", "compose"}
+
+
+CLOSING = "，。！？、；：”’）》」』,.!?;:)"
+
+
+def check_subtitles(result, fps: int) -> None:
+    """The guide's rules on a whole render: one cue per sentence at most two lines, lines of at most
+    16 CJK / 42 Latin characters that never start with closing punctuation, at least 5/6 s on screen
+    (or up to the next cue), each scene's first cue within a frame of its narration's start."""
+    blocks = [b.splitlines() for b in result.subtitles.read_text().strip().split("\n\n")]
+    times = [
+        [
+            sum(float(x) * 60**i for i, x in enumerate(reversed(t.replace(",", ".").split(":"))))
+            for t in b[1].split(" --> ")
+        ]
+        for b in blocks
+    ]
+    for block, (start, end), following in zip(blocks, times, [*times[1:], None], strict=True):
+        lines = block[2:]
+        assert 1 <= len(lines) <= 2, block
+        for line in lines:
+            assert len(line) <= (16 if any("\u4e00" <= ch <= "\u9fff" for ch in line) else 42), line
+            assert line[0] not in CLOSING, line
+        assert end - start >= 5 / 6 - 1e-3 or (following and abs(end - following[0]) < 1e-3), block
+    assert len(blocks) > len(result.storyboard.storyboard)  # a cue per sentence, not one per scene
+    starts = [start for start, _ in times]
+    cursor = 0.0
+    for clip in result.clips:
+        assert min(abs(s - cursor) for s in starts) <= 1 / fps  # the scene's narration starts with it
+        cursor += clip.duration - 0.5
 
 
 def test_same_seed_same_keyframes(registry, fox_render, tmp_path):
@@ -90,6 +119,7 @@ def test_vertical_render_with_rules_and_music_warning(tmp_path):
     )
     info = ffmpeg.probe(result.video)
     assert (info.width, info.height) == (480, 854)
+    check_subtitles(result, fps=8)  # English: 42 characters a line
     assert any("rule-based" in w for w in result.warnings)
     assert any("S2V_MUSIC_DIR" in w for w in result.warnings)
     assert any("no image-to-video model" in w for w in result.warnings)
