@@ -306,6 +306,7 @@ def finish_render(job, made: render_stage.Generated) -> Outcome:
     result = {
         "video": job.url(out.video),
         "subtitles": job.url(out.subtitles) if out.subtitles else None,
+        "subtitles_vtt": job.url(out.subtitles.with_suffix(".vtt")) if out.subtitles else None,
         "duration": out.duration,
         "project_id": job.request["project"]["project_id"],
         "storyboard": [scene.model_dump(mode="json") for scene in board.storyboard],

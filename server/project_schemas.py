@@ -111,6 +111,7 @@ class RenderPublic(BaseModel):
     task_id: str
     video: str | None
     subtitles: str | None
+    subtitles_vtt: str | None
     duration: float | None
     shots_made: list[str]
     created_at: str

@@ -90,9 +90,10 @@ def finish_project_render(job, out) -> None:
         version = RenderVersion(render_id=render_id, task_id=job.task.task_id, duration=out.duration)
         version.video = paths.url_of(job.store.place(out.video, folder / "final.mp4"), job.settings.data_dir)
         if out.subtitles:
-            version.subtitles = paths.url_of(
-                job.store.place(out.subtitles, folder / "final.srt"), job.settings.data_dir
-            )
+            srt = job.store.place(out.subtitles, folder / "final.srt")
+            vtt = job.store.place(out.subtitles.with_suffix(".vtt"), folder / "final.vtt")
+            version.subtitles = paths.url_of(srt, job.settings.data_dir)
+            version.subtitles_vtt = paths.url_of(vtt, job.settings.data_dir)
         version.shots_made = [s.shot_id for s in project.shots if s.shot_id in job.made_shots]
         project.renders.append(version)
         project.status, project.error = "rendered", None

@@ -90,6 +90,7 @@ class RenderVersion(BaseModel):
     task_id: str
     video: str | None = None
     subtitles: str | None = None
+    subtitles_vtt: str | None = None  # the same cues as WebVTT, for a browser's <track>
     duration: float | None = None
     shots_made: list[str] = Field(default_factory=list)
     created_at: float = Field(default_factory=time.time)

@@ -119,7 +119,8 @@ def test_render_through_http_is_a_playable_mp4(client, rendered, tmp_path):
     assert info.video_codec == "h264" and info.audio_codec == "aac" and (info.width, info.height) == (320, 180)
     assert info.duration == pytest.approx(result["duration"], abs=0.15)
     srt = client.get(result["subtitles"]).text
-    assert srt.count(" --> ") == len(result["storyboard"]) == 2
+    assert srt.count(" --> ") == 3 and len(result["storyboard"]) == 2  # a cue per sentence
+    assert client.get(result["subtitles_vtt"]).text.startswith("WEBVTT")
 
 
 def test_range_requests(client, rendered):

@@ -108,6 +108,7 @@ def the_whole_flow(page, url: str, key: str | None = None) -> None:
     video = page.locator("#film")
     video.evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("document.getElementById('film').readyState >= 2", timeout=30_000)
+    assert video.evaluate("v => v.textTracks.length") == 1  # the render's .vtt subtitles
     start = video.evaluate("v => v.currentTime")
     page.wait_for_function(f"document.getElementById('film').currentTime > {start} + 0.3", timeout=30_000)
 
