@@ -284,7 +284,9 @@ def compose(
                 "[aout]",
                 *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-r", str(fps)),
                 *("-c:a", "aac", "-b:a", "160k", "-ar", "48000"),
-                *("-movflags", "+faststart", "-t", f"{total:.4f}", str(target.resolve())),
+                # -frames:v as well as -t: a frame count stops the encode even if a timestamp goes astray
+                *("-frames:v", str(round(total * fps)), "-movflags", "+faststart", "-t", f"{total:.4f}"),
+                str(target.resolve()),
             ],
             duration=total,
             cancel=cancel,

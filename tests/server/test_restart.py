@@ -70,20 +70,21 @@ def made(data_dir: str) -> dict[str, set[int]]:
 FAST_I2V = {"S2V_I2V_RESOLUTION": "128x96", "S2V_I2V_FRAMES": "9", "S2V_I2V_STEPS": "2"}
 
 
-@pytest.fixture
-def server(tiny_weights, tmp_path):
-    env = {
-        **os.environ,
-        "S2V_WEIGHTS_DIR": str(tiny_weights),
-        "S2V_DATA_DIR": str(tmp_path / "data"),
-        "S2V_PORT": str(free_port()),
+def server_env(weights, data_dir, **settings: str) -> dict:
+    """The environment of a `python -m server` on the tiny weights, on a free port, with no LLM."""
+    env = {**os.environ, "S2V_WEIGHTS_DIR": str(weights), "S2V_DATA_DIR": str(data_dir), "S2V_PORT": str(free_port())}
+    return {
+        **env,
         "S2V_DEVICE": "cpu",
         "S2V_LLM_BACKEND": "none",
-        # a slow image-to-video step, so the render is surely running when it is killed
-        "S2V_I2V_RESOLUTION": "256x256",
-        "S2V_I2V_FRAMES": "97",
-        "S2V_I2V_STEPS": "100",
+        **{f"S2V_{k.upper()}": v for k, v in settings.items()},
     }
+
+
+@pytest.fixture
+def server(tiny_weights, tmp_path):
+    # a slow image-to-video step, so the render is surely running when it is killed
+    env = server_env(tiny_weights, tmp_path / "data", i2v_resolution="256x256", i2v_frames="97", i2v_steps="100")
     with open(tmp_path / "server.log", "wb") as log:
         process = Server(env, log)
         yield process

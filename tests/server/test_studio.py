@@ -2,15 +2,13 @@
 on the tiny weights: create a project, watch the cards fill in, edit a shot, regenerate its keyframe,
 render, play the film; with API keys off and on; no console errors, no failed requests."""
 
-import os
 import shutil
 import signal
 
 import pytest
-from load_test import free_port  # scripts/ is on the path (tests/conftest.py)
 
 from tests.conftest import ROOT
-from tests.server.test_restart import Server
+from tests.server.test_restart import Server, server_env
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -23,16 +21,7 @@ SCREENSHOT = ROOT / "docs" / "studio-project.png"
 
 @pytest.fixture
 def server(tiny_weights, tmp_path, request):
-    env = {
-        **os.environ,
-        "S2V_WEIGHTS_DIR": str(tiny_weights),
-        "S2V_DATA_DIR": str(tmp_path / "data"),
-        "S2V_PORT": str(free_port()),
-        "S2V_DEVICE": "cpu",
-        "S2V_LLM_BACKEND": "none",
-        "S2V_TTS_BACKEND": "espeak",
-        "S2V_API_KEYS": getattr(request, "param", ""),
-    }
+    env = server_env(tiny_weights, tmp_path / "data", tts_backend="espeak", api_keys=getattr(request, "param", ""))
     with open(tmp_path / "server.log", "wb") as log:
         process = Server(env, log)
         process.start()
