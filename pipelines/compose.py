@@ -242,6 +242,7 @@ def compose(
     for scene in scenes:
         check_transition(scene.transition)
     starts, overlaps, total = timeline(scenes, transition_seconds, fps)
+    timeout = min(timeout, 120 + 20 * total)  # far above any real encode: a stuck ffmpeg ends in minutes
     warnings: list[str] = []
     cues = hold(
         [
