@@ -1,20 +1,24 @@
-"""Compose: clips, narration, music and subtitles into one H.264/AAC mp4 in a single ffmpeg run.
+"""Compose: clips, narration, music and subtitles into one H.264/AAC mp4, in segments.
 
-The filtergraph is built only from numbers and our own names; user text (subtitles) reaches
-ffmpeg through an .ass file that ffmpeg reads from its working folder, never inside the graph.
+The picture is cut into bodies and joints (`pipelines.segments`), each encoded on its own (in
+parallel, kept in the artifact store) and joined with `-c copy`; the sound is mixed in one
+audio-only pass (`pipelines.soundtrack`), measured, and levelled inside the final mux's one AAC
+encode. User text (subtitles) reaches ffmpeg only through .ass files, never inside a graph.
 """
 
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.cancel import CancelToken
 from pipelines import ffmpeg
-from pipelines.artifact_store import partial, write_text
+from pipelines.artifact_store import ArtifactStore, partial, write_text
 from pipelines.fonts import Font, missing_glyphs
-from pipelines.loudness import normalize
+from pipelines.segments import Encoder, SegmentJob, cut, local_cues
+from pipelines.soundtrack import MusicBed, soundtrack
 from pipelines.subtitles import Cue, hold, scene_cues, srt, vtt
 
 # Names a client may ask for, mapped to ffmpeg's xfade transitions; "none" is a straight cut.
@@ -48,21 +52,13 @@ class TimelineScene:
 
 
 @dataclass
-class MusicBed:
-    track: Path
-    volume: float = 0.25
-    fade_in: float = 1.5
-    fade_out: float = 2.0
-    duck: bool = True  # the narration keys a compressor on the music
-
-
-@dataclass
 class Composition:
     video: Path
     subtitles: Path | None
     duration: float
     starts: list[float]
     warnings: list[str]
+    encoded: list[str] = field(default_factory=list)  # segments (and "soundtrack") made by this run; the rest were kept
 
 
 def check_transition(name: str) -> None:
@@ -136,89 +132,34 @@ def ass_file(cues: list[Cue], width: int, height: int, family: str) -> str:
     return ass
 
 
-def transitions(scenes, overlaps, fps) -> list[str]:
-    """Join the normalised clips [v0]..[vN] into [joined], blending only where they overlap.
-
-    Each clip is cut (by frame number) into head, body and tail; xfade runs on the few frames of
-    each tail + next head, and concat passes the bodies through untouched. Chaining xfade over
-    whole clips would push every frame of the video through every transition after it.
-    """
-    parts, sequence, count = [], [], len(scenes)
-    for i, scene in enumerate(scenes):
-        frames = round(scene.duration * fps)
-        head = round(overlaps[i - 1] * fps) if i else 0
-        tail = round(overlaps[i] * fps) if i < count - 1 else 0
-        pieces = [("h", 0, head)] if head else []
-        pieces += [("b", head, frames - tail)] if frames - tail > head else []
-        pieces += [("t", frames - tail, frames)] if tail else []
-        labels = "".join(f"[{kind}{i}]" for kind, _, _ in pieces)
-        parts.append(f"[v{i}]split={len(pieces)}{labels}" if len(pieces) > 1 else f"[v{i}]null{labels}")
-        for kind, start, end in pieces:
-            parts[-1] += f";[{kind}{i}]trim=start_frame={start}:end_frame={end},setpts=PTS-STARTPTS[{kind}{i}c]"
-        if any(kind == "b" for kind, _, _ in pieces):
-            sequence.append(f"[b{i}c]")
-        if tail:
-            kind = TRANSITIONS[scenes[i].transition]
-            parts.append(f"[t{i}c][h{i + 1}c]xfade=transition={kind}:duration={tail / fps:.6f}:offset=0[f{i}]")
-            sequence.append(f"[f{i}]")
-    parts.append(f"{''.join(sequence)}concat=n={len(sequence)}:v=1:a=0[joined]")
-    return parts
+def segment_jobs(
+    scenes: list[TimelineScene], frames: list[int], tails: list[int], cues: list[Cue], encoder: Encoder
+) -> list[SegmentJob]:
+    """The film's segments in playing order, each with the subtitles it shows."""
+    fps, jobs = encoder.fps, []
+    for segment in cut([s.clip for s in scenes], frames, tails, [TRANSITIONS.get(s.transition, "") for s in scenes]):
+        shown = local_cues(cues, segment.start / fps, (segment.start + segment.frames) / fps)
+        ass = ass_file(shown, encoder.width, encoder.height, encoder.font.family) if shown else None
+        jobs.append(encoder.job(segment, ass))
+    return jobs
 
 
-def filtergraph(scenes, starts, overlaps, total, width, height, fps, music: MusicBed | None, subtitles) -> str:
-    parts = []
-    for i in range(len(scenes)):
-        parts.append(
-            f"[{i}:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
-            f"setsar=1,fps={fps},format=yuv420p,settb=AVTB[v{i}]"
-        )
-    parts += transitions(scenes, overlaps, fps)
-    video_out = "joined"
-    if subtitles:
-        parts.append("[joined]ass=filename=subtitles.ass:fontsdir=fonts[vsub]")
-        video_out = "vsub"
-    parts.append(f"[{video_out}]trim=duration={total:.4f},setpts=PTS-STARTPTS[vout]")
+def frame_plan(scenes: list[TimelineScene], transition_seconds: float, fps: int):
+    """Each scene's start (s), its length and its overlap with the next (frames), the film's frames."""
+    starts, overlaps, _ = timeline(scenes, transition_seconds, fps)
+    frames = [round(scene.duration * fps) for scene in scenes]
+    tails = [round(overlap * fps) for overlap in overlaps]
+    return starts, frames, tails, sum(frames) - sum(tails)
 
-    voices = []
-    audio_input = len(scenes)
-    for i, scene in enumerate(scenes):
-        if scene.audio is None:
-            continue
-        delay = round(starts[i] * 1000)
-        parts.append(
-            f"[{audio_input}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"adelay={delay}|{delay}[a{i}]"
-        )
-        voices.append(f"[a{i}]")
-        audio_input += 1
-    if voices:
-        parts.append(f"{''.join(voices)}amix=inputs={len(voices)}:normalize=0:duration=longest,apad[voice]")
-    else:
-        parts.append("anullsrc=r=48000:cl=stereo[voice]")
-    if music is None:
-        parts.append(f"[voice]atrim=duration={total:.4f}[aout]")
-        return ";".join(parts)
-    music_index = audio_input
-    fade_out = min(music.fade_out, total)
-    fades = f"afade=t=in:d={music.fade_in:.3f}," if music.fade_in else ""
-    fades += f"afade=t=out:st={total - fade_out:.3f}:d={fade_out:.3f}," if fade_out else ""
-    parts.append(
-        f"[{music_index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-        f"atrim=duration={total:.4f},{fades}volume={music.volume:.4f}[music]"
+
+def film_cues(scenes: list[TimelineScene], starts: list[float]) -> list[Cue]:
+    return hold(
+        [
+            cue
+            for start, scene in zip(starts, scenes, strict=True)
+            for cue in scene_cues(scene.text, start, scene.speech_seconds, scene.cues)
+        ]
     )
-    if music.duck:
-        parts += [
-            f"[voice]atrim=duration={total:.4f},asplit=2[vmix][vkey]",
-            # The voice keys a compressor on the music: music dips under speech and returns between lines.
-            "[music][vkey]sidechaincompress=threshold=0.02:ratio=10:attack=15:release=400[ducked]",
-            "[vmix][ducked]amix=inputs=2:normalize=0:duration=first[aout]",
-        ]
-    else:
-        parts += [
-            f"[voice]atrim=duration={total:.4f}[vmix]",
-            "[vmix][music]amix=inputs=2:normalize=0:duration=first[aout]",
-        ]
-    return ";".join(parts)
 
 
 def compose(
@@ -233,75 +174,66 @@ def compose(
     subtitles: bool = True,
     font: Font | None = None,
     loudness: float | None = -16.0,
+    store: ArtifactStore | None = None,
+    workers: int | None = None,
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
     timeout: float = 1800.0,
 ) -> Composition:
+    """Without a `store`, segments and the soundtrack live in a scratch store for this call only."""
     if not scenes:
         raise ValueError("nothing to compose")
     for scene in scenes:
         check_transition(scene.transition)
-    starts, overlaps, total = timeline(scenes, transition_seconds, fps)
+    starts, frames, tails, total_frames = frame_plan(scenes, transition_seconds, fps)
+    total = total_frames / fps
     timeout = min(timeout, 120 + 20 * total)  # far above any real encode: a stuck ffmpeg ends in minutes
     warnings: list[str] = []
-    cues = hold(
-        [
-            cue
-            for start, scene in zip(starts, scenes, strict=True)
-            for cue in scene_cues(scene.text, start, scene.speech_seconds, scene.cues)
-        ]
-    )
-    srt_path, vtt_path = out.with_suffix(".srt"), out.with_suffix(".vtt")
+    cues = film_cues(scenes, starts)
     burn = subtitles and bool(cues)
     if burn and font is None:
         raise ValueError("subtitles need a font")
-    ass = ass_file(cues, width, height, font.family if font else "sans-serif")
+    if burn and (missing := missing_glyphs(font, "".join(line for cue in cues for line in cue.lines))):
+        warnings.append(f"the subtitle font {font.family} lacks {len(missing)} character(s); they show as boxes")
+    report = on_progress or (lambda fraction: None)
     with tempfile.TemporaryDirectory(prefix=".compose-", dir=out.parent) as work:
         work_dir = Path(work)
-        if burn:
-            missing = missing_glyphs(font, "".join(line for cue in cues for line in cue.lines))
-            if missing:
-                warnings.append(
-                    f"the subtitle font {font.family} lacks {len(missing)} character(s); they show as boxes"
-                )
-            (work_dir / "subtitles.ass").write_text(ass, encoding="utf-8")
-            (work_dir / "fonts").mkdir()
-            os.symlink(font.file, work_dir / "fonts" / font.file.name)
-        inputs = [arg for scene in scenes for arg in ("-i", str(scene.clip))]
-        inputs += [arg for scene in scenes if scene.audio for arg in ("-i", str(scene.audio))]
-        if music is not None:
-            inputs += ["-stream_loop", "-1", "-i", str(music.track)]
-        graph = filtergraph(scenes, starts, overlaps, total, width, height, fps, music, burn)
-        (work_dir / "graph.txt").write_text(graph)
+        store = store or ArtifactStore(work_dir / "scratch")
+        encoder = Encoder(
+            store,
+            width=width,
+            height=height,
+            fps=fps,
+            font=font,
+            timeout=timeout,
+            workers=workers,
+        )
+        jobs = segment_jobs(scenes, frames, tails, cues if burn else [], encoder)
+        voices = [(s.audio, start) for s, start in zip(scenes, starts, strict=True) if s.audio is not None]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as side:
+            # The sound is mixed and measured while the picture encodes.
+            sound = side.submit(soundtrack, voices, total, music, loudness, store, cancel=cancel, timeout=timeout)
+            files, encoded = encoder.encode_all(jobs, cancel, lambda f: report(0.9 * f))
+            sound_file, mixed = sound.result()
+            encoded += ["soundtrack"] if mixed else []
+        listing = work_dir / "segments.txt"
+        listing.write_text("".join(f"file '{path.resolve()}'\n" for path in files))
         target = partial(out)
         ffmpeg.run(
             [
-                *inputs,
-                "-/filter_complex",  # the graph is read from a file: no length limit, no shell
-                "graph.txt",
-                "-map",
-                "[vout]",
-                "-map",
-                "[aout]",
-                *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-r", str(fps)),
-                *("-c:a", "aac", "-b:a", "160k", "-ar", "48000"),
-                # -frames:v as well as -t: a frame count stops the encode even if a timestamp goes astray
-                *("-frames:v", str(round(total * fps)), "-movflags", "+faststart", "-t", f"{total:.4f}"),
-                str(target.resolve()),
+                *("-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(sound_file)),
+                *("-map", "0:v", "-map", "1:a", "-c", "copy", "-frames:v", str(total_frames)),
+                *("-t", f"{total:.4f}", "-movflags", "+faststart", str(target.resolve())),
             ],
             duration=total,
             cancel=cancel,
-            on_progress=on_progress,
             timeout=timeout,
-            cwd=work_dir,
             remove_on_failure=target,
         )
-        if loudness is not None:  # the mix to the streaming level, with a true-peak ceiling
-            levelled = work_dir / f"levelled{out.suffix}"
-            if normalize(target, levelled, loudness, cancel=cancel, timeout=timeout):
-                os.replace(levelled, target)
         os.replace(target, out)
+    srt_path, vtt_path = out.with_suffix(".srt"), out.with_suffix(".vtt")
     if cues:
         write_text(srt_path, srt(cues))
         write_text(vtt_path, vtt(cues))
-    return Composition(out, srt_path if cues else None, total, starts, warnings)
+    report(1.0)
+    return Composition(out, srt_path if cues else None, total, starts, warnings, encoded)

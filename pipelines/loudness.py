@@ -1,47 +1,42 @@
-"""Loudness to the streaming standard: the final mix measured (ITU-R BS.1770 / EBU R128, ffmpeg's
-`loudnorm`) and brought to the target integrated loudness with a true-peak ceiling, in two passes:
-the first measures, the second applies one gain (linear) where the ceiling allows, else loudnorm's
-dynamic mode. The video stream is copied, not re-encoded: the pass costs an audio encode."""
+"""Loudness to the streaming standard: the mix measured (ITU-R BS.1770 / EBU R128 integrated
+loudness and 4x-oversampled true peak, ffmpeg's `ebur128`), then one gain to the target; where the
+gain would lift the true peak over the ceiling, a limiter run at 4x the rate holds it there. The
+gain rides in the soundtrack's one AAC encode: levelling costs a measurement, not a pass."""
 
-import json
 import re
 import subprocess
 from pathlib import Path
 
-from models.cancel import CancelToken
 from pipelines import ffmpeg
 
-TRUE_PEAK = -2.0  # dBTP asked of loudnorm: the AAC encode after it can add a few tenths
-LOUDNESS_RANGE = 11.0
-SILENCE = -70.0  # LUFS: below this there is nothing to normalise (a film with no narration or music)
-JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+TRUE_PEAK = -2.0  # dBTP ceiling: the AAC encode after it can add a few tenths
+LIMITER_MARGIN = 0.5  # dB under the ceiling for the limiter, whose own overshoot is small
+SILENCE = -70.0  # LUFS: at or below this there is nothing to level (a film with no narration or music)
+INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
+PEAK = re.compile(r"Peak:\s+(-?[\d.]+|-inf) dBFS")
 
 
-def measure(path: Path, target: float, timeout: float = 600.0) -> dict:
-    """loudnorm's first pass over the file's audio: input_i, input_tp, input_lra, input_thresh, target_offset."""
-    graph = f"loudnorm=I={target}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:print_format=json"
-    command = [ffmpeg.binary(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", graph, "-f", "null", "-"]
-    result = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout)
-    found = JSON_BLOCK.findall(result.stderr)
-    if result.returncode != 0 or not found:
-        raise ffmpeg.FFmpegError(f"cannot measure the loudness of {path.name}")
-    return json.loads(found[-1])
-
-
-def normalize(
-    source: Path, target_file: Path, target: float, *, cancel: CancelToken | None = None, timeout: float = 1800.0
-) -> bool:
-    """Write `source` with its audio at `target` LUFS to `target_file`; False (nothing written) when
-    the audio is silence."""
-    measured = measure(source, target, timeout)
-    if float(measured["input_i"]) < SILENCE:  # "-inf" for digital silence
-        return False
-    graph = (
-        f"loudnorm=I={target}:TP={TRUE_PEAK}:LRA={LOUDNESS_RANGE}:measured_I={measured['input_i']}"
-        f":measured_TP={measured['input_tp']}:measured_LRA={measured['input_lra']}"
-        f":measured_thresh={measured['input_thresh']}:offset={measured['target_offset']}:linear=true"
+def measure(path: Path, timeout: float = 600.0) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) of the file's audio."""
+    command = [ffmpeg.binary(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "ebur128=peak=true"]
+    result = subprocess.run(
+        [*command, "-f", "null", "-"], capture_output=True, text=True, errors="replace", timeout=timeout
     )
-    args = ["-i", str(source), "-map", "0:v", "-map", "0:a", "-c:v", "copy", "-af", graph]
-    args += ["-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-movflags", "+faststart", str(target_file)]
-    ffmpeg.run(args, cancel=cancel, timeout=timeout, remove_on_failure=target_file)
-    return True
+    summary = result.stderr[result.stderr.rfind("Summary:") :]
+    integrated, peak = INTEGRATED.search(summary), PEAK.search(summary)
+    if result.returncode != 0 or "Summary:" not in result.stderr or not integrated or not peak:
+        raise ffmpeg.FFmpegError(f"cannot measure the loudness of {path.name}")
+    return float(integrated.group(1)), float(peak.group(1))
+
+
+def levelling(source: Path, target: float, timeout: float = 600.0) -> str | None:
+    """The audio filter that brings `source` to `target` LUFS under the ceiling; None for silence."""
+    integrated, peak = measure(source, timeout)
+    if integrated <= SILENCE:
+        return None
+    gain = target - integrated
+    chain = f"volume={gain:.2f}dB"
+    if peak + gain > TRUE_PEAK:
+        limit = 10 ** ((TRUE_PEAK - LIMITER_MARGIN) / 20)
+        chain += f",aresample=192000,alimiter=limit={limit:.4f}:attack=1:release=50:level=false,aresample=48000"
+    return chain

@@ -23,7 +23,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines import clips as clips_stage
 from pipelines.artifact_store import ArtifactStore, key_of, write_json
-from pipelines.compose import MusicBed, TimelineScene, compose
+from pipelines.compose import TimelineScene, compose
 from pipelines.fonts import Font, find_font
 from pipelines.frames import make_frames, scene_seed
 from pipelines.music import background
@@ -36,6 +36,7 @@ from pipelines.render_options import (
     VideoOptions,
     check_inputs,
 )
+from pipelines.soundtrack import MusicBed
 from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
 from pipelines.story_writer import Topic, WrittenStory, write_story
 from pipelines.storyboard import make_storyboard
@@ -80,6 +81,7 @@ class Generated:
     warnings: list[str]
     timings: dict[str, float]
     music: Path | None = None  # the bed: a user's track or one the music model composed
+    store: ArtifactStore | None = None  # where the stages' artifacts (and composition's segments) live
 
 
 Progress = Callable[[str, float], None]
@@ -202,6 +204,7 @@ def generate(
         font=font,
         warnings=warnings,
         timings=timings,
+        store=store,
     )
     timings["storyboard"] = time.perf_counter() - started
     progress(1.0)
@@ -364,7 +367,7 @@ def finish(
     composition = compose(
         [
             TimelineScene(
-                c.clip, c.duration, s.transition or options.video.transition, a.audio, a.duration, s.narration
+                c.clip, c.duration, s.transition or options.video.transition, a.audio, a.duration, s.narration, a.cues
             )
             for s, c, a in zip(shots, clips, audios, strict=True)
         ],
@@ -377,6 +380,7 @@ def finish(
         subtitles=options.subtitles,
         font=made.font,
         loudness=settings.loudness_lufs,
+        store=made.store,
         cancel=cancel,
         on_progress=progress,
         timeout=settings.ffmpeg_timeout,

@@ -9,14 +9,20 @@ The timeline: N scenes of S seconds (pan/zoom clips), crossfades, a narration li
            subtitles, CompositeAudioClip with the music turned down, write_videofile
   floor    one bare ffmpeg re-encode of our output (its frames and its audio) with the same
            encoder settings and no filters: what decoding and encoding alone cost
+  edit     ours again right after `ours`, with one scene's clip changed (another camera move): only
+           that scene's body and its two joints are encoded, the rest comes from the segment store
 Each runs in its own process, in `--rounds` interleaved rounds (medians reported); time and the
-peak RSS of its process tree (ffmpeg included) are measured. Prints a table with ours/moviepy
-and ours/floor; writes data/bench/compose.json.
+peak RSS of its process tree (ffmpeg included) are measured. Then the seams: every frame of our
+output and of one single-pass encode of the same frames (same settings) against a lossless
+rendering of them (PSNR), the mean over all frames and the worst frame within 12 of a join.
+Prints a table with moviepy/ours, ours/floor, edit/ours and the seams; writes
+data/bench/compose.json.
 MoviePy comes from requirements-bench.txt (scripts/bench.sh installs it).
 """
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -33,27 +39,32 @@ sys.path.insert(0, str(ROOT))
 from pipelines import ffmpeg  # noqa: E402
 from pipelines.artifact_store import ArtifactStore  # noqa: E402
 from pipelines.clips import make_clips  # noqa: E402
-from pipelines.compose import MusicBed, TimelineScene, compose, timeline  # noqa: E402
+from pipelines.compose import TimelineScene, compose, film_cues, frame_plan, segment_jobs, timeline  # noqa: E402
 from pipelines.fonts import find_font  # noqa: E402
 from pipelines.narration import make_narration  # noqa: E402
+from pipelines.segments import ENCODER, Encoder  # noqa: E402
+from pipelines.soundtrack import MusicBed  # noqa: E402
 from pipelines.specs import ClipSpec, Line  # noqa: E402
 from pipelines.subtitles import lines_of  # noqa: E402
 from pipelines.text import sentences  # noqa: E402
 
-CRF, PRESET, AUDIO_RATE = "20", "veryfast", "160k"  # the encoder settings of pipelines.compose
+CRF, PRESET, AUDIO_RATE = "20", "veryfast", "160k"  # the encoder settings of pipelines.segments
+VARIANTS = ("ours", "edit", "floor", "moviepy")
+LOSSLESS = ("-c:v", "libx264", "-preset", "veryfast", "-qp", "0", "-pix_fmt", "yuv420p")
+NEAR_JOIN = 12  # frames either side of a join where a seam would show
 TRANSITION = 0.5
 STORY = ROOT / "samples" / "lighthouse.en.txt"
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenes", type=int, default=10)
+    p.add_argument("--scenes", type=int, default=12)
     p.add_argument("--seconds", type=float, default=6.0)
     p.add_argument("--size", default="1280x720")
     p.add_argument("--fps", type=int, default=24)
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median of each is reported")
     p.add_argument("--work", type=Path, default=ROOT / "data" / "bench" / "compose")
-    p.add_argument("--run", choices=["ours", "moviepy", "floor"], help=argparse.SUPPRESS)  # one variant, in a child
+    p.add_argument("--run", choices=VARIANTS, help=argparse.SUPPRESS)  # one variant, in a child
     return p
 
 
@@ -99,6 +110,9 @@ def build_timeline(args) -> dict:
         )
     store = ArtifactStore(work / "artifacts")
     clips, _ = make_clips(specs, work / "clips", store, fps=args.fps, width=width, height=height)
+    edited = args.scenes // 2  # the scene the edit run changes: another camera move, so another clip
+    spec = specs[edited].model_copy(update={"camera": "tilt_up", "scene_id": f"s{edited + 1}-edited"})
+    (edit_clip,), _ = make_clips([spec], work / "clips", store, fps=args.fps, width=width, height=height)
     voice = EspeakRuntime()
     voice.identity = "espeak-ng"  # what the model registry sets on the runtimes it loads
     lines = [Line(scene_id=f"s{i + 1}", text=t) for i, t in enumerate(texts)]
@@ -118,6 +132,7 @@ def build_timeline(args) -> dict:
         "total": total,
         "music": str(music),
         "font": str(find_font().file),
+        "edit": {"scene": edited, "clip": str(edit_clip.clip)},
         "scenes": [
             {
                 "clip": str(s.clip),
@@ -136,13 +151,17 @@ def build_timeline(args) -> dict:
 # --- the three variants
 
 
-def run_ours(plan: dict, out: Path) -> None:
-    scenes = [
+def plan_scenes(plan: dict) -> list[TimelineScene]:
+    return [
         TimelineScene(Path(s["clip"]), s["duration"], "crossfade", Path(s["audio"]), s["speech"], s["text"], s["cues"])
         for s in plan["scenes"]
     ]
-    compose(
-        scenes,
+
+
+def run_ours(plan: dict, out: Path, store: ArtifactStore, scenes: list[TimelineScene] | None = None) -> list[str]:
+    """The segments it encoded."""
+    return compose(
+        scenes or plan_scenes(plan),
         out,
         width=plan["width"],
         height=plan["height"],
@@ -151,7 +170,14 @@ def run_ours(plan: dict, out: Path) -> None:
         music=MusicBed(Path(plan["music"])),
         subtitles=True,
         font=find_font(),
-    )
+        store=store,
+    ).encoded
+
+
+def run_edit(plan: dict, out: Path, store: ArtifactStore) -> list[str]:
+    scenes = plan_scenes(plan)
+    scenes[plan["edit"]["scene"]].clip = Path(plan["edit"]["clip"])
+    return run_ours(plan, out, store, scenes)
 
 
 def run_moviepy(plan: dict, out: Path) -> None:
@@ -224,6 +250,51 @@ def run_floor(plan: dict, out: Path, source: Path) -> None:
     )
 
 
+# --- seams
+
+
+def psnr_per_frame(encoded: Path, reference: Path, work: Path) -> list[float]:
+    stats = work / f"{encoded.stem}.psnr.txt"
+    ffmpeg.run(
+        ["-i", str(encoded), "-i", str(reference), "-lavfi", f"psnr=stats_file={stats.name}", "-f", "null", "-"],
+        cwd=work,
+    )
+    values = []
+    for line in stats.read_text().splitlines():
+        value = dict(part.split(":", 1) for part in line.split())["psnr_avg"]
+        values.append(100.0 if value == "inf" else float(value))  # identical frames: capped
+    return values
+
+
+def seams(plan: dict, work: Path) -> dict:
+    """Ours and a single-pass encode of the same frames, each frame against a lossless rendering."""
+    scenes, fps = plan_scenes(plan), plan["fps"]
+    starts, frames, tails, _ = frame_plan(scenes, TRANSITION, fps)
+    store = ArtifactStore(work / "lossless-store")
+    lossless = Encoder(
+        store, width=plan["width"], height=plan["height"], fps=fps, font=find_font(), timeout=1800, codec=LOSSLESS
+    )
+    jobs = segment_jobs(scenes, frames, tails, film_cues(scenes, starts), lossless)
+    files, _ = lossless.encode_all(jobs)
+    listing = work / "lossless.txt"
+    listing.write_text("".join(f"file '{f.resolve()}'\n" for f in files))
+    reference, single = work / "lossless.mkv", work / "single.mp4"
+    ffmpeg.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(reference)])
+    ffmpeg.run(["-i", str(reference), *ENCODER, "-r", str(fps), str(single)])
+    joins = [job.segment.start for job in jobs[1:]]
+    near = {f for j in joins for f in range(j - NEAR_JOIN, j + NEAR_JOIN)}
+    report = {}
+    for name, path in (("segmented", work / "ours.mp4"), ("single_pass", single)):
+        values = psnr_per_frame(path, reference, work)
+        report[name] = {
+            "frames": len(values),
+            "mean_db": round(sum(values) / len(values), 2),
+            "worst_near_join_db": round(min(v for i, v in enumerate(values) if i in near), 2),
+        }
+    report["joins"] = len(joins)
+    return report
+
+
 # --- measuring
 
 
@@ -248,6 +319,7 @@ def measure(variant: str, args) -> dict:
         # the composition itself; the child's interpreter start and imports (the same for all three,
         # and paid once per server, not per video) are in `process_seconds` only
         "seconds": round(float((args.work / f"{variant}.seconds").read_text()), 2),
+        "encoded": json.loads((args.work / f"{variant}.encoded").read_text()),
         "process_seconds": round(wall, 2),
         "peak_rss_mb": round(peak / 2**20, 1),
         "frames": info.frames,
@@ -262,22 +334,29 @@ def main(argv: list[str] | None = None) -> int:
         plan = json.loads(plan_file.read_text())
         out = args.work / f"{args.run}.mp4"
         out.unlink(missing_ok=True)
+        store = ArtifactStore(args.work / "segment-store")
+        if args.run == "ours":  # a full composition: nothing kept from an earlier run
+            shutil.rmtree(store.base, ignore_errors=True)
         started = time.perf_counter()
+        encoded = []
         if args.run == "ours":
-            run_ours(plan, out)
+            encoded = run_ours(plan, out, store)
+        elif args.run == "edit":
+            encoded = run_edit(plan, out, store)
         elif args.run == "moviepy":
             run_moviepy(plan, out)
         else:
             run_floor(plan, out, args.work / "ours.mp4")
         (args.work / f"{args.run}.seconds").write_text(str(time.perf_counter() - started))
+        (args.work / f"{args.run}.encoded").write_text(json.dumps(encoded))
         return 0
     print(f"building the timeline: {args.scenes} scenes x {args.seconds:g} s at {args.size}, {args.fps} fps")
     plan = build_timeline(args)
     plan_file.write_text(json.dumps(plan))
     # Rounds interleave the variants, so a burst of load on this shared machine hits all three alike.
-    rounds = [{variant: measure(variant, args) for variant in ("ours", "floor", "moviepy")} for _ in range(args.rounds)]
+    rounds = [{variant: measure(variant, args) for variant in VARIANTS} for _ in range(args.rounds)]
     results = {}
-    for variant in ("ours", "floor", "moviepy"):
+    for variant in VARIANTS:
         runs = sorted((r[variant] for r in rounds), key=lambda r: r["seconds"])
         results[variant] = {**runs[len(runs) // 2], "all_seconds": [r["seconds"] for r in runs]}
     ours = results["ours"]["seconds"]
@@ -286,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "moviepy_over_ours": round(results["moviepy"]["seconds"] / ours, 2),
         "ours_over_floor": round(ours / results["floor"]["seconds"], 2),
+        "edit_over_ours": round(results["edit"]["seconds"] / ours, 3),
+        "seams": seams(plan, args.work),
     }
     print(f"\n{'variant':<8} {'seconds':>8} {'with start-up':>14} {'peak RSS MB':>12} {'frames':>7} {'duration':>9}")
     for variant, r in results.items():
@@ -293,8 +374,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{variant:<8} {r['seconds']:>8.2f} {r['process_seconds']:>14.2f} {r['peak_rss_mb']:>12.1f} "
             f"{r['frames']:>7} {r['duration']:>9.2f}"
         )
-    print(f"\nmoviepy / ours = {report['moviepy_over_ours']}x   (target >= 5)")
-    print(f"ours / floor   = {report['ours_over_floor']}x   (target <= 1.3)")
+    print(f"\nmoviepy / ours = {report['moviepy_over_ours']}x   (target >= 6)")
+    print(f"ours / floor   = {report['ours_over_floor']}x   (target <= 1.15)")
+    edit = f"{report['edit_over_ours']:.1%}"
+    print(f"edit / ours    = {edit}   (target <= 20 %), segments encoded: {results['edit']['encoded']}")
+    for name in ("segmented", "single_pass"):
+        r = report["seams"][name]
+        worst = r["worst_near_join_db"]
+        print(f"PSNR {name:<12} mean {r['mean_db']:.2f} dB, worst within {NEAR_JOIN} frames of a join {worst:.2f} dB")
     out = ROOT / "data" / "bench" / "compose.json"
     out.write_text(json.dumps(report, indent=2))
     print(f"written: {out}")

@@ -245,7 +245,7 @@ def render_options(request: dict, resolve: FileResolver) -> render_stage.RenderO
         music = {}
     elif isinstance(music, dict) and music.get("track"):
         with blame("options.music.track"):
-            music = {**music, "track": resolve.audio(music["track"])}
+            music = {**music, "track": resolve(music["track"])}
     return render_stage.RenderOptions(
         scene_count=options["scene_count"],
         style=request["style"] or DEFAULT_STYLE,
@@ -273,8 +273,18 @@ def prepare_render(body: RenderCreate, settings, task_dir: Path, resolve) -> dic
     return request  # with no seed, the render derives one from the story: same story, same pictures
 
 
+def checked_options(request: dict, resolve: FileResolver) -> render_stage.RenderOptions:
+    """The render options of a request being accepted: a music track must be a sound of the caller's
+    (decoded once, here; a running task only resolves it)."""
+    music = request["options"]["music"]
+    if isinstance(music, dict) and music.get("track"):
+        with blame("options.music.track"):
+            resolve.audio(music["track"])
+    return render_options(request, resolve)
+
+
 def check_inputs_of_render(request: dict, settings, resolve: FileResolver) -> None:
-    render_stage.check_inputs(source_of(request, resolve), render_options(request, resolve), settings)
+    render_stage.check_inputs(source_of(request, resolve), checked_options(request, resolve), settings)
 
 
 def project_part(request: dict) -> dict:

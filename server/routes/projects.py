@@ -1,7 +1,9 @@
 """Projects: create from a story, topic or document; read, list, edit, delete; shots and takes; render."""
 
 import asyncio
+import contextlib
 import shutil
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -13,7 +15,7 @@ from pipelines.storyboard import MAX_STORY_CHARS
 from server import project_edits as edits
 from server.auth import Caller
 from server.errors import ERROR_RESPONSES, ApiError
-from server.handlers import DEFAULT_STYLE, check_source, render_options, source_of, storyboard_options
+from server.handlers import DEFAULT_STYLE, check_source, checked_options, source_of, storyboard_options
 from server.jobs import QueueFull, ShuttingDown
 from server.project_schemas import (
     ProjectCreate,
@@ -78,6 +80,17 @@ def check_idle(request: Request, project: Project, edits_only: bool = True) -> N
         raise ApiError(409, f"the project's task {task.task_id} is {task.status}; {what} first", code="project_busy")
 
 
+@contextlib.contextmanager
+def editing(request: Request, project_id: str, owner: str, edits_only: bool = True) -> Iterator[Project]:
+    """The caller's project, locked and idle, for one edit; saved when the edit succeeds."""
+    jobs = jobs_of(request)
+    project = owned_project(request, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(request, project, edits_only)
+        yield project
+        jobs.projects.save(project)
+
+
 def enqueue(request: Request, owner: str, kind: str, body: dict) -> dict:
     try:
         task, _ = jobs_of(request).enqueue_request(kind, owner, body)
@@ -120,7 +133,7 @@ def create_project(body: ProjectCreate, request: Request, owner: Caller):
         )
     check_source(source_of(board, jobs.resolver(owner)), storyboard_options(board))
     options = body.options.model_dump()
-    render_options({"options": options, "style": body.style}, jobs.resolver(owner))
+    checked_options({"options": options, "style": body.style}, jobs.resolver(owner))
     project = Project(
         project_id=new_project_id(),
         owner=owner,
@@ -161,19 +174,16 @@ def get_project(project_id: str, request: Request, owner: Caller):
 @router.patch("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
 def update_project(project_id: str, update: ProjectUpdate, request: Request, owner: Caller):
     """Title, style, options; new options stale what depends on them."""
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project)
+    resolve = jobs_of(request).resolver(owner)
+    with editing(request, project_id, owner) as project:
         if update.title is not None:
             project.title = update.title
         if update.style is not None:
             project.style = update.style
         if update.options is not None:
             options = update.options.model_dump()
-            render_options({"options": options, "style": project.style}, jobs.resolver(owner))
+            checked_options({"options": options, "style": project.style}, resolve)
             edits.change_options(project, options)
-        jobs.projects.save(project)
     return project_public(project)
 
 

@@ -22,9 +22,8 @@ from server.routes.projects import (
     FIELD_NAMES,
     RESPONSES,
     WORK_RESPONSES,
-    check_idle,
+    editing,
     enqueue,
-    owned_project,
     owned_shot,
     shot_public,
 )
@@ -59,36 +58,24 @@ def answer_shot(project: Project, shot) -> dict:
 @router.patch("/projects/{project_id}/shots/{shot_id}", response_model=ShotPublic, responses=RESPONSES)
 def update_shot(project_id: str, shot_id: str, body: ProjectShotUpdate, request: Request, owner: Caller):
     """Any editable field (`index` moves it); answers the shot with what is now `stale`."""
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project)
+    with editing(request, project_id, owner) as project:
         shot = owned_shot(project, shot_id)
         edits.patch_shot(project, shot, shot_changes(request, owner, body))
-        jobs.projects.save(project)
-        return answer_shot(project, shot)
+    return answer_shot(project, shot)
 
 
 @router.post("/projects/{project_id}/shots", status_code=201, response_model=ShotPublic, responses=RESPONSES)
 def insert_shot(project_id: str, body: ProjectShotCreate, request: Request, owner: Caller):
     """A new shot after `after` (first when absent); everything of it is stale until rendered."""
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project)
+    with editing(request, project_id, owner) as project:
         shot = edits.insert_shot(project, body.after, shot_changes(request, owner, body))
-        jobs.projects.save(project)
-        return JSONResponse(answer_shot(project, shot), status_code=201)
+    return JSONResponse(answer_shot(project, shot), status_code=201)
 
 
 @router.delete("/projects/{project_id}/shots/{shot_id}", status_code=204, responses=RESPONSES)
 def delete_shot(project_id: str, shot_id: str, request: Request, owner: Caller):
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project)
+    with editing(request, project_id, owner) as project:
         edits.delete_shot(project, owned_shot(project, shot_id))
-        jobs.projects.save(project)
 
 
 @router.post(
@@ -96,17 +83,13 @@ def delete_shot(project_id: str, shot_id: str, request: Request, owner: Caller):
 )
 def select_take(project_id: str, shot_id: str, take_id: str, request: Request, owner: Caller):
     """Bring an earlier take back at once: its fields and its files; no model runs."""
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project)
+    with editing(request, project_id, owner) as project:
         shot = owned_shot(project, shot_id)
         try:
             edits.select_take(project, shot, take_id)
         except LookupError:
             raise ApiError(404, "no such take") from None
-        jobs.projects.save(project)
-        return answer_shot(project, shot)
+    return answer_shot(project, shot)
 
 
 def start_render(request: Request, owner: str, project: Project, until: str, only: list[str] | None) -> dict:
@@ -132,10 +115,7 @@ def start_render(request: Request, owner: str, project: Project, until: str, onl
 )
 def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, request: Request, owner: Caller):
     """A new take of the shot's keyframe, narration and/or clip (new seed unless given), selected."""
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project, edits_only=False)
+    with editing(request, project_id, owner, edits_only=False) as project:
         shot = owned_shot(project, shot_id)
         edited = shot.model_copy(deep=True)  # the shot changes only once the task is accepted
         edits.regenerate(edited, body.what, body.seed)
@@ -147,7 +127,6 @@ def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, reque
         except Exception:
             project.shots[position] = shot
             raise
-        jobs.projects.save(project)
     return JSONResponse(created, status_code=202, headers={"Location": f"/tasks/{created['task_id']}"})
 
 
@@ -156,10 +135,7 @@ def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, reque
 )
 def render_project(project_id: str, body: ProjectRenderCreate, request: Request, owner: Caller):
     """Make what is stale, up to `until`, then compose (for `video`): a new version in `renders`."""
-    jobs = jobs_of(request)
-    project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
-        check_idle(request, project, edits_only=False)
+    with editing(request, project_id, owner, edits_only=False) as project:
         if not project.shots:
             raise ApiError(409, "the project has no shots yet", code="no_shots")
         created = start_render(request, owner, project, body.until, None)

@@ -11,10 +11,11 @@ from PIL import Image
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore
 from pipelines.clips import make_clips, video_size
-from pipelines.compose import MusicBed, TimelineScene, compose, timeline
+from pipelines.compose import TimelineScene, compose, timeline
 from pipelines.fonts import find_font, missing_glyphs
 from pipelines.frames import make_frames, parse_resolution
 from pipelines.narration import make_narration
+from pipelines.soundtrack import MusicBed
 from pipelines.specs import ClipSpec, FrameSpec, Line
 
 
