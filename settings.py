@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     t2i_model: str = "t2i"
     i2v_model: str = "i2v"
     tts_model: str = "tts"
+    ip_adapter_model: str = "ip-adapter"  # keyframes' character identities (SDXL only; absent: none)
 
     # Per-role backends: "none" turns a role off (rule-based storyboard, pan/zoom clips).
     llm_backend: Literal["transformers", "none"] = "transformers"

@@ -64,16 +64,25 @@ class ModelRegistry:
                     for other in list(self._models):
                         self.unload(other)
                 runtime_class = RUNTIMES[(role, self.backend(role))]
-                runtime = runtime_class(self.settings.role_path(role), self.placement)
+                # The keyframe model's IP-Adapter (character identities) lives in a folder of its own.
+                options = {"ip_adapter_folder": self.settings.role_path("ip_adapter")} if role == "t2i" else {}
+                runtime = runtime_class(self.settings.role_path(role), self.placement, **options)
                 runtime.identity = self.identity(role, runtime)
                 logger.info("loaded {} ({}) in {:.2f}s", role, runtime.name, runtime.load_seconds)
                 self._models[role] = runtime
             return self._models[role]
 
+    def loaded(self, role: str):
+        """The role's runtime if it is loaded, without loading it (no lock: never waits for a load)."""
+        return self._models.get(role)
+
     def identity(self, role: str, runtime) -> str:
-        """What the artifact store keys a model's outputs on: the folder's fingerprint and the
-        placement (the same weights give other pixels in another dtype or on another device)."""
-        parts = (role, runtime.name, fingerprint(runtime.folder), self.placement.device, self.placement.dtype_name)
+        """What the artifact store keys a model's outputs on: the fingerprints of its folder and of
+        the `extra_folders` a runtime may name (t2i's IP-Adapter), and the placement (the same
+        weights give other pixels in another dtype or on another device)."""
+        folders = (runtime.folder, *getattr(runtime, "extra_folders", ()))
+        fingerprints = tuple(fingerprint(folder) for folder in folders)
+        parts = (role, runtime.name, *fingerprints, self.placement.device, self.placement.dtype_name)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
     def load_all(self) -> None:

@@ -1,24 +1,38 @@
 """Text-to-image keyframes through diffusers; the folder's model_index.json picks the pipeline.
 
 SDXL-Turbo (non-commercial), or the Apache-2.0 alternatives Z-Image-Turbo and FLUX.2 klein 4B.
+On SDXL, an IP-Adapter folder in the layout of h94/IP-Adapter conditions keyframes on the
+identity images of the characters a shot names (`takes_identities`).
 """
 
 import inspect
+import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import torch
 from diffusers import AutoPipelineForText2Image
+from loguru import logger
 from PIL import Image
+from transformers import CLIPImageProcessor
 
 from models.cancel import CancelToken
-from models.device import Placement
+from models.device import Placement, parameter_count
 from models.diffusion import generators, load_pipeline, run_guarded, step_callback
+from models.weights import check_model_dir, check_safetensors, fail
+
+ADAPTER_SUBFOLDER = "sdxl_models"
+ADAPTER_WEIGHTS = "ip-adapter_sdxl_vit-h.safetensors"
+IMAGE_ENCODER = "models/image_encoder"
+
+Identity = tuple[Image.Image, float]  # a character's identity image and its strength, 0..1
 
 
 class TextToImageRuntime:
     role = "t2i"
 
-    def __init__(self, folder: Path, placement: Placement):
+    def __init__(self, folder: Path, placement: Placement, ip_adapter_folder: Path | None = None):
         self.folder = folder
         self.placement = placement
         self.pipe, self.load_seconds, self.parameters = load_pipeline(
@@ -28,6 +42,39 @@ class TextToImageRuntime:
         self.scale = self.pipe.vae_scale_factor
         # FLUX.2 klein takes no negative prompt (its distilled checkpoint runs without CFG).
         self._takes_negative = "negative_prompt" in inspect.signature(self.pipe.__call__).parameters
+        # Weight folders besides `folder` that change the pictures; the registry's identity covers them.
+        self.extra_folders: tuple[Path, ...] = ()
+        self.takes_identities = self._load_ip_adapter(ip_adapter_folder)
+
+    def _load_ip_adapter(self, folder: Path | None) -> bool:
+        """Load the IP-Adapter when its folder exists and the pipeline takes one (the SDXL family)."""
+        if folder is None or not folder.exists():
+            return False
+        if not hasattr(self.pipe, "load_ip_adapter"):
+            logger.info("{} takes no IP-Adapter; {} is not used", self.name, folder)
+            return False
+        check_ip_adapter(folder)
+        started = time.perf_counter()
+        if self.placement.cpu_offload != "none":  # set again below, so that the new image encoder joins them
+            self.pipe.remove_all_hooks()
+        encoder = folder / IMAGE_ENCODER
+        if (encoder / "preprocessor_config.json").is_file():  # else diffusers makes CLIP's, at the encoder's size
+            self.pipe.register_modules(feature_extractor=CLIPImageProcessor.from_pretrained(encoder))
+        self.pipe.load_ip_adapter(
+            str(folder),
+            subfolder=ADAPTER_SUBFOLDER,
+            weight_name=ADAPTER_WEIGHTS,
+            image_encoder_folder=IMAGE_ENCODER,
+            local_files_only=True,
+        )
+        if self.placement.cpu_offload == "model":
+            self.pipe.enable_model_cpu_offload(device=self.placement.device)
+        elif self.placement.cpu_offload == "sequential":
+            self.pipe.enable_sequential_cpu_offload(device=self.placement.device)
+        self.load_seconds += time.perf_counter() - started
+        self.parameters = parameter_count(*self.pipe.components.values())
+        self.extra_folders = (folder,)
+        return True
 
     def generate(
         self,
@@ -40,13 +87,21 @@ class TextToImageRuntime:
         negative_prompts: list[str] | None = None,
         cancel: CancelToken | None = None,
         on_step: Callable[[int, int], None] | None = None,
+        identities: list[Identity] | None = None,
     ) -> list[Image.Image]:
-        """One image per prompt, one seed per image, in a single batched call."""
+        """One image per prompt, one seed per image, in a single batched call.
+
+        `identities` ((image, strength) pairs) condition every prompt of the call; the caller checks
+        `takes_identities` first: without an IP-Adapter, identities are a ValueError.
+        """
         if len(prompts) != len(seeds):
             raise ValueError("one seed per prompt")
         if width % 8 or height % 8:
             raise ValueError("width and height must be multiples of 8")
-        extra = {}
+        identities = checked_identities(identities)
+        if identities and not self.takes_identities:
+            raise ValueError(f"{self.name} has no IP-Adapter loaded: it cannot take identity images")
+        extra = self._identity_arguments(identities, width, height, guidance) if self.takes_identities else {}
         if guidance > 1.0 and negative_prompts and self._takes_negative:  # no CFG, no negative branch
             extra["negative_prompt"] = negative_prompts
         result = run_guarded(
@@ -63,5 +118,63 @@ class TextToImageRuntime:
         )
         return [image.convert("RGB") for image in result.images]
 
+    def _identity_arguments(self, identities: list[Identity], width: int, height: int, guidance: float) -> dict:
+        """The pipeline arguments for a call's identities; the adapter's scale is set per call.
+
+        None: scale 0 and zero image embeddings, so the adapter's attention is skipped and the
+        picture is the one the model draws without an adapter. One: it conditions the whole
+        picture at its strength. Several: each image has its own scale and a mask, the frame cut
+        into side-by-side vertical strips, left to right in the order given (hard edges: the
+        masks are resized to each attention layer's grid, which softens them a little).
+        """
+        if not identities:
+            self.pipe.set_ip_adapter_scale(0.0)
+            return {"ip_adapter_image_embeds": [self._blank_image_embeds(guidance)]}
+        images = [image for image, _ in identities]
+        strengths = [strength for _, strength in identities]
+        if len(identities) == 1:
+            self.pipe.set_ip_adapter_scale(strengths[0])
+            return {"ip_adapter_image": [images]}
+        self.pipe.set_ip_adapter_scale([strengths])  # one adapter, one scale per image
+        masks = side_by_side_masks(len(images), width, height)
+        return {"ip_adapter_image": [images], "cross_attention_kwargs": {"ip_adapter_masks": [masks]}}
+
+    def _blank_image_embeds(self, guidance: float) -> torch.Tensor:
+        # With CFG the pipeline splits embeddings into negative and positive halves, as its own do.
+        halves = 2 if guidance > 1.0 and self.pipe.unet.config.time_cond_proj_dim is None else 1
+        width = self.pipe.image_encoder.config.projection_dim
+        return torch.zeros(halves, 1, width, dtype=self.pipe.unet.dtype)
+
     def unload(self) -> None:
         del self.pipe
+
+
+def check_ip_adapter(folder: Path) -> None:
+    """The adapter's safetensors file and its image encoder folder, checked before diffusers reads them."""
+    weights = folder / ADAPTER_SUBFOLDER / ADAPTER_WEIGHTS
+    if not weights.is_file():
+        raise fail("ip-adapter", folder, f"{weights.relative_to(folder)} is missing")
+    check_safetensors("ip-adapter", folder, weights)
+    check_model_dir("ip-adapter", folder, folder / IMAGE_ENCODER)
+
+
+def checked_identities(identities: list[Identity] | None) -> list[Identity]:
+    """Identity pairs validated, their images in RGB (a portrait's alpha channel means nothing here)."""
+    checked = []
+    for index, pair in enumerate(identities or []):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], Image.Image)):
+            raise ValueError(f"identities[{index}] must be an (image, strength) pair with a PIL image")
+        image, strength = pair
+        if not (isinstance(strength, int | float) and math.isfinite(strength) and 0.0 <= strength <= 1.0):
+            raise ValueError(f"identities[{index}]: strength must be between 0 and 1, got {strength!r}")
+        checked.append((image.convert("RGB"), float(strength)))
+    return checked
+
+
+def side_by_side_masks(count: int, width: int, height: int) -> torch.Tensor:
+    """diffusers' IP-Adapter masks for one adapter, [1, count, height, width]: strip i is 1, the rest 0."""
+    masks = torch.zeros(1, count, height, width)
+    edges = [round(i * width / count) for i in range(count + 1)]
+    for i in range(count):
+        masks[0, i, :, edges[i] : edges[i + 1]] = 1.0
+    return masks

@@ -1,6 +1,8 @@
 """Speech: any coqui-tts model folder (XTTS-v2 in a studio, a tiny VITS in tests), or espeak-ng.
 
 Both engines return float32 mono samples and their rate; files and formats are the narration stage's.
+Voices: a coqui model's speakers (XTTS also clones one from a reference clip's path), espeak-ng's
+voices and their +variants.
 """
 
 import json
@@ -15,6 +17,7 @@ from pathlib import Path
 import librosa
 import numpy as np
 import soundfile
+import torch
 from pypinyin import Style, pinyin
 
 from models.device import Placement, parameter_count
@@ -25,6 +28,12 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # coqui's language codes for the two languages we route; XTTS names Chinese "zh-cn".
 COQUI_LANGUAGE = {"zh": "zh-cn", "en": "en"}
 ESPEAK_VOICE = {"zh": "cmn-latn-pinyin", "en": "en-us"}  # plain "cmn" reads digits in English
+# espeak-ng's voice variants for characters, alternating male and female: "en-us+f2" and so on
+ESPEAK_VARIANTS = ("m3", "f2", "m7", "f4", "m1", "f1", "m5", "f3")
+CANNOT_CLONE = "this voice model cannot clone a voice from audio"
+# VITS and XTTS draw noise from torch's global generator: one seed a call gives a text and voice the
+# same take every time (cached narration, a character's voice), and the caller's generator is restored.
+SPEECH_SEED = 0
 
 
 @dataclass
@@ -38,6 +47,19 @@ class Speech:
 
 
 CJK_PUNCTUATION = str.maketrans("，。！？：；、（）“”‘’《》…—", ',.!?:;,()""\'\'"".-')
+
+
+def is_reference_clip(voice: str | None) -> bool:
+    """A voice given as an absolute path is a clip of speech to clone, not a named voice."""
+    return bool(voice) and Path(voice).is_absolute()
+
+
+def checked(runtime, voice: str) -> None:
+    """check_voice on the synthesize path: there a bad voice is the model's error, as tasks report it."""
+    try:
+        runtime.check_voice(voice)
+    except ValueError as error:
+        raise ModelError(str(error)) from None
 
 
 def to_pinyin(text: str) -> str:
@@ -67,6 +89,7 @@ class CoquiTTSRuntime:
         self.sample_rate = self.tts.synthesizer.output_sample_rate
         self.voices = list(self.tts.speakers or [])
         self.languages = list(self.tts.languages or [])
+        self.clones_voices = self.name == "xtts"  # XTTS conditions on any speaker's clip (speaker_wav)
         self._reads_cjk = self.name == "xtts" or self._vocabulary_has_cjk()
         self.parameters = parameter_count(self.model)
         self.load_seconds = time.perf_counter() - started
@@ -76,19 +99,42 @@ class CoquiTTSRuntime:
         characters = getattr(getattr(tokenizer, "characters", None), "characters", "") or ""
         return bool(CJK.search(characters))
 
+    def character_voices(self, language: str) -> list[str]:
+        """Voices to give characters: a multi-speaker model's speakers but the first, the narrator's
+        default (none for a single voice), as espeak-ng's characters never get its plain voice."""
+        return self.voices[1:]
+
+    def _speaker_names(self) -> str:
+        more = " …" if len(self.voices) > 20 else ""
+        return ", ".join(self.voices[:20]) + more if self.voices else "it has one voice: leave the voice empty"
+
+    def check_voice(self, voice: str) -> None:
+        """ValueError unless `voice` is one of the model's speakers or, for XTTS, a clip's file path."""
+        if is_reference_clip(voice):
+            if not self.clones_voices:
+                raise ValueError(f"{CANNOT_CLONE}; use one of its speakers: {self._speaker_names()}")
+            if not Path(voice).is_file():
+                raise ValueError("the voice's reference clip is not a file")
+        elif voice not in self.voices:
+            raise ValueError(f"unknown voice {voice!r}; this model's speakers: {self._speaker_names()}")
+
     def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
+        if voice:
+            checked(self, voice)
         if CJK.search(text) and not self._reads_cjk:
             text = to_pinyin(text)
         kwargs: dict = {"split_sentences": False}
-        if self.voices:
-            if voice and voice not in self.voices:
-                raise ModelError(f"unknown voice {voice!r}; this model has {', '.join(self.voices[:20])}")
+        if is_reference_clip(voice):
+            kwargs["speaker_wav"] = [voice]
+        elif self.voices:
             kwargs["speaker"] = voice or self.voices[0]
         if self.languages:
             kwargs["language"] = COQUI_LANGUAGE.get(language, language)
         if self.name == "xtts":
             kwargs["speed"] = speed  # XTTS paces its own speech
-        samples = np.asarray(self.tts.tts(text, **kwargs), dtype=np.float32)
+        with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+            torch.manual_seed(SPEECH_SEED)
+            samples = np.asarray(self.tts.tts(text, **kwargs), dtype=np.float32)
         if samples.size == 0:
             raise ModelError("the speech model returned no audio")
         if self.name != "xtts" and speed != 1.0:
@@ -107,6 +153,7 @@ class EspeakRuntime:
     backend = "espeak"
     name = "espeak-ng"
     parameters = 0
+    clones_voices = False
     sample_rate = 22050
 
     def __init__(self, folder: Path | None = None, placement: Placement | None = None):
@@ -117,12 +164,27 @@ class EspeakRuntime:
         self.folder = Path(self.binary)
         voices = subprocess.run([self.binary, "--voices"], capture_output=True, text=True, check=True).stdout
         self.voices = [line.split()[1] for line in voices.splitlines()[1:] if len(line.split()) > 1]
+        listed = subprocess.run([self.binary, "--voices=variant"], capture_output=True, text=True, check=True).stdout
+        self.variants = {
+            line.split()[4].removeprefix("!v/") for line in listed.splitlines()[1:] if len(line.split()) > 4
+        }
         self.load_seconds = time.perf_counter() - started
+
+    def character_voices(self, language: str) -> list[str]:
+        base = ESPEAK_VOICE.get(language, language)
+        return [f"{base}+{variant}" for variant in ESPEAK_VARIANTS if variant in self.variants]
+
+    def check_voice(self, voice: str) -> None:
+        """ValueError unless `voice` is an installed espeak-ng voice, with or without a +variant."""
+        if is_reference_clip(voice):
+            raise ValueError(f"{CANNOT_CLONE}; use one of its speakers: an espeak-ng voice such as en-us+f2")
+        base, _, variant = voice.partition("+")
+        if base not in self.voices or (variant and variant not in self.variants):
+            raise ValueError(f"unknown espeak-ng voice {voice!r}; voices look like en-us or en-us+f2")
 
     def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
         voice = voice or ESPEAK_VOICE.get(language, language)
-        if voice not in self.voices:
-            raise ModelError(f"unknown espeak-ng voice {voice!r}")
+        checked(self, voice)
         with tempfile.TemporaryDirectory() as tmp:
             source, target = Path(tmp) / "text.txt", Path(tmp) / "speech.wav"
             source.write_text(text, encoding="utf-8")  # a file, so text is never parsed as options

@@ -1,13 +1,17 @@
 """Keyframes: one SDXL-Turbo image per scene, in as few batched calls as memory allows, each kept
-in the artifact store under the hash of its prompt, seed, size, steps and model."""
+in the artifact store under the hash of its prompt, seed, size, steps, model and the identity
+images it is conditioned on. Scenes with the same identities share a call (the model conditions a
+whole call on one set of pictures)."""
 
 import hashlib
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from PIL import Image
+
 from models.cancel import CancelToken
-from pipelines.artifact_store import ArtifactStore, key_of
+from pipelines.artifact_store import ArtifactStore, content_key, key_of
 from pipelines.specs import Frame, FrameSpec, check_scene_ids
 
 RESOLUTION = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
@@ -34,6 +38,8 @@ def check_inputs(specs: list[FrameSpec], steps: int, guidance: float) -> None:
         raise ValueError("cfg_scale must be between 0 and 10")
     if any(not 0 <= spec.seed <= MAX_SEED for spec in specs):
         raise ValueError(f"seed must be between 0 and {MAX_SEED}")
+    if any(not 0 <= i.strength <= 1 for spec in specs for i in spec.identities):
+        raise ValueError("an identity's strength must be between 0 and 1")
 
 
 def scene_seed(base: int, scene_id: str) -> int:
@@ -50,6 +56,23 @@ def _batch_progress(on_progress, done_before: int, size: int, total_items: int):
             on_progress((done_before + size * i / steps) / total_items)
 
     return step
+
+
+def batches(todo: list, size: int):
+    """(index of the first, chunk): chunks of at most `size` whose scenes share their identities."""
+    groups: dict[tuple, list] = {}
+    for job in todo:
+        groups.setdefault(tuple((str(i.image), i.strength) for i in job[0].identities), []).append(job)
+    start = 0
+    for group in groups.values():
+        for at in range(0, len(group), size):
+            yield start, group[at : at + size]
+            start += len(group[at : at + size])
+
+
+def load_rgb(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        return image.convert("RGB")
 
 
 def make_frames(
@@ -70,8 +93,12 @@ def make_frames(
     """One PNG per spec, from the store when the same picture was drawn before; `on_item` hears of
     each as soon as it is in place."""
     check_inputs(specs, steps, guidance)
+    if any(spec.identities for spec in specs) and not getattr(t2i, "takes_identities", False):
+        raise ValueError("this image model takes no identity images (no IP-Adapter loaded)")
     jobs = []
     for spec in specs:
+        # Keys without identities stay as they were: a keyframe drawn before the cast existed is reused.
+        faces = {"faces": [(content_key(i.image), i.strength) for i in spec.identities]} if spec.identities else {}
         key = key_of(
             stage="frame",
             prompt=spec.prompt,
@@ -81,6 +108,7 @@ def make_frames(
             steps=steps,
             guidance=guidance,
             model=t2i.identity,
+            **faces,
         )
         jobs.append((spec, key, out_dir / f"{spec.scene_id}.png"))
 
@@ -95,11 +123,11 @@ def make_frames(
         if (artifact := store.find(key, ".png")) is not None:
             done[spec.scene_id] = placed(spec, artifact, path)
     todo = [job for job in jobs if job[0].scene_id not in done]
-    for start in range(0, len(todo), batch):
+    for start, chunk in batches(todo, batch):
         if cancel:
             cancel.raise_if_cancelled(boundary=True)
-        chunk = todo[start : start + batch]
         step = _batch_progress(on_progress, start, len(chunk), len(todo))
+        faces = chunk[0][0].identities
         images = t2i.generate(
             [spec.prompt for spec, _, _ in chunk],
             [spec.seed for spec, _, _ in chunk],
@@ -110,6 +138,7 @@ def make_frames(
             negative_prompts=[spec.negative_prompt for spec, _, _ in chunk],
             cancel=cancel,
             on_step=step,
+            **({"identities": [(load_rgb(i.image), i.strength) for i in faces]} if faces else {}),
         )
         for (spec, key, path), image in zip(chunk, images, strict=True):
             with store.making(key, ".png") as part:

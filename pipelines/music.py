@@ -5,8 +5,12 @@ import re
 from pathlib import Path
 
 import soundfile
+from loguru import logger
 
+from models.errors import Cancelled
 from pipelines.artifact_store import key_of
+from pipelines.render_options import MusicOptions
+from pipelines.soundtrack import MusicBed
 
 AUDIO_SUFFIXES = (".mp3", ".wav", ".m4a", ".aac", ".ogg", ".flac", ".opus")
 
@@ -55,3 +59,29 @@ def background(music_dir: Path | None, music_model, moods: list[str], seconds: f
     with store.making(key, ".wav") as part:
         generate_bed(music_model, moods, seconds, part)
     return store.path(key, ".wav")
+
+
+def load_music(registry, warnings: list[str]):
+    """The music model, or None (with a warning when it is configured but cannot load)."""
+    try:
+        return registry.get("music")
+    except Cancelled:
+        raise
+    except Exception as error:  # no weights, out of memory: the video gets no bed, not an error
+        logger.warning("music model unavailable: {}", error)
+        warnings.append(f"the music model could not be loaded ({getattr(error, 'code', type(error).__name__)})")
+        return None
+
+
+def music_bed(music: MusicOptions | None, made_music: Path | None, warnings: list[str]) -> MusicBed | None:
+    """The bed under the narration: the caller's track, or the one picked or made for the moods."""
+    if music is None:
+        return None
+    track = music.track or made_music
+    if track is None:
+        warnings.append(
+            "music was asked for, but S2V_MUSIC_DIR has no tracks and no music model is configured; "
+            "the video has narration only"
+        )
+        return None
+    return MusicBed(track, music.volume, music.fade_in, music.fade_out, music.duck)

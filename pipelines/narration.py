@@ -28,28 +28,32 @@ def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
     check_scene_ids(lines, "lines to speak")
     if any(len(line.text) > MAX_LINE_CHARS for line in lines):
         raise ValueError(f"a line is longer than {MAX_LINE_CHARS} characters")
+    if any(line.parts and "".join(p.text for p in line.parts) != line.text for line in lines):
+        raise ValueError("a line's parts must join to its text")
     check_speed(speed)
     if fmt not in ("wav", "mp3"):
         raise ValueError("format must be wav or mp3")
 
 
-def speak(tts, text: str, voice: str | None, language: str, speed: float) -> tuple[np.ndarray, int, list]:
-    """Speak a whole line sentence by sentence, joined with a short pause; returns the samples, their
-    rate, and each sentence's (start, end, text) in seconds: the subtitles' timing."""
+def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float) -> tuple[np.ndarray, int, list]:
+    """Speak a line's parts, each in its voice, sentence by sentence, joined with a short pause;
+    returns the samples, their rate, and each sentence's (start, end, text) in seconds: the
+    subtitles' timing."""
     chunks, timed, rate, at = [], [], tts.sample_rate, 0
-    for piece in sentences(text, PIECE_CHARS.get(language, 220)):
-        spoken_form = speakable(piece, language)
-        if not any(ch.isalnum() for ch in spoken_form):
-            continue  # punctuation alone has nothing to say
-        speech = tts.synthesize(spoken_form, voice, language, speed)
-        rate = speech.sample_rate
-        if chunks:
-            pause = np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)
-            chunks.append(pause)
-            at += len(pause)
-        timed.append((round(at / rate, 3), round((at + len(speech.samples)) / rate, 3), piece))
-        chunks.append(speech.samples)
-        at += len(speech.samples)
+    for text, voice in parts:
+        for piece in sentences(text, PIECE_CHARS.get(language, 220)):
+            spoken_form = speakable(piece, language)
+            if not any(ch.isalnum() for ch in spoken_form):
+                continue  # punctuation alone has nothing to say
+            speech = tts.synthesize(spoken_form, voice, language, speed)
+            rate = speech.sample_rate
+            if chunks:
+                pause = np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)
+                chunks.append(pause)
+                at += len(pause)
+            timed.append((round(at / rate, 3), round((at + len(speech.samples)) / rate, 3), piece))
+            chunks.append(speech.samples)
+            at += len(speech.samples)
     if not chunks:  # a line with nothing speakable still gets its moment of silence
         return np.zeros(int(0.5 * rate), dtype=np.float32), rate, []
     return np.concatenate(chunks), rate, timed
@@ -77,6 +81,9 @@ def make_narration(
             cancel.raise_if_cancelled(boundary=True)
         lang = detect_language(line.text) if language == "auto" else language
         suffix = f".{fmt}"
+        # A line with characters' parts: each part in its voice (None: the line's); the key names them.
+        parts = [(p.text, p.voice or voice) for p in line.parts] or [(line.text, voice)]
+        voiced = {"parts": parts} if line.parts else {}
         key = key_of(
             stage="narration",
             text=line.text,
@@ -86,10 +93,11 @@ def make_narration(
             model=tts.identity,
             fmt=fmt,
             variant=line.variant,
+            **voiced,
         )
         artifact, timing = store.find(key, suffix), store.find(key, ".cues.json")
         if artifact is None or timing is None:
-            samples, rate, timed = speak(tts, line.text, voice, lang, speed)
+            samples, rate, timed = speak(tts, parts, lang, speed)
             with store.making(key, ".cues.json") as part:
                 part.write_text(json.dumps(timed, ensure_ascii=False), encoding="utf-8")
             with store.making(key, suffix) as part:

@@ -10,24 +10,24 @@ when the same work was done before, and is linked into the task folder (storyboa
 frames/, audio/, clips/), so sending the same storyboard with one shot changed remakes that shot.
 """
 
-import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from loguru import logger
 from pydantic import BaseModel
 
 from models.cancel import CancelToken
-from models.errors import Cancelled
 from pipelines import clips as clips_stage
-from pipelines.artifact_store import ArtifactStore, key_of, write_json
+from pipelines.artifact_store import ArtifactStore, write_json
+from pipelines.cast import dialogue, identities, make_designs
 from pipelines.compose import TimelineScene, compose
+from pipelines.dialogue import cast_voices
 from pipelines.fonts import Font, find_font
 from pipelines.frames import make_frames, scene_seed
-from pipelines.music import background
+from pipelines.music import background, load_music, music_bed
 from pipelines.narration import duration_of, make_narration
+from pipelines.planning import plan
 from pipelines.render_options import (
     ImageOptions,
     MusicOptions,
@@ -36,11 +36,8 @@ from pipelines.render_options import (
     VideoOptions,
     check_inputs,
 )
-from pipelines.soundtrack import MusicBed
-from pipelines.specs import Audio, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
-from pipelines.story_writer import Topic, WrittenStory, write_story
-from pipelines.storyboard import make_storyboard
-from pipelines.text import detect_language
+from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
+from pipelines.story_writer import WrittenStory
 
 __all__ = ["ImageOptions", "MusicOptions", "RenderOptions", "VideoOptions", "render"]
 
@@ -62,6 +59,7 @@ class RenderResult(BaseModel):
     audios: list[Audio]
     warnings: list[str]
     timings: dict[str, float]
+    designs: dict[str, Path] = {}
 
 
 @dataclass
@@ -81,6 +79,7 @@ class Generated:
     warnings: list[str]
     timings: dict[str, float]
     music: Path | None = None  # the bed: a user's track or one the music model composed
+    designs: dict[str, Path] = field(default_factory=dict)  # each character's design portrait
     store: ArtifactStore | None = None  # where the stages' artifacts (and composition's segments) live
 
 
@@ -101,58 +100,6 @@ def _stage_starter(report: Progress, cancel: CancelToken):
     return stage
 
 
-def _identity(runtime) -> str:
-    return runtime.identity if runtime is not None else "rules"
-
-
-def plan(source: Source, options: RenderOptions, registry, store: ArtifactStore, cancel) -> tuple:
-    """The storyboard, its shots, the story the LLM wrote (topics only), and the base seed."""
-    settings, written = registry.settings, None
-    if isinstance(source, list):  # the caller's storyboard: nothing to make
-        text = " ".join(shot.narration for shot in source)
-        language = detect_language(text) if options.language == "auto" else options.language
-        board = Storyboard(storyboard=list(source), characters=[], style=options.style, language=language)
-        base = options.image.seed
-        if base is None:  # from the style alone, so that editing one shot redraws only that shot
-            base = int(hashlib.sha256(options.style.encode()).hexdigest()[:8], 16)
-        return board, list(source), None, base
-    llm = registry.get("llm")
-    if isinstance(source, Topic):
-        key = key_of(stage="story", topic=source.model_dump(), llm=_identity(llm))
-        if (found := store.find(key, ".json")) is not None:
-            written = WrittenStory.model_validate_json(found.read_text())
-        else:
-            written = write_story(source, llm, max_new_tokens=settings.llm_max_new_tokens, cancel=cancel)
-            with store.making(key, ".json") as part:
-                write_json(part, written.model_dump())
-        source = written.story
-    board_key = key_of(
-        stage="storyboard",
-        story=source,
-        scenes=options.scene_count,
-        style=options.style,
-        language=options.language,
-        llm=_identity(llm),
-    )
-    if (found := store.find(board_key, ".json")) is not None:
-        board = Storyboard.model_validate_json(found.read_text())
-    else:
-        board = make_storyboard(
-            source,
-            style=options.style,
-            scenes=options.scene_count,
-            language=options.language,
-            llm=llm,
-            max_new_tokens=settings.llm_max_new_tokens,
-            cancel=cancel,
-        )
-        with store.making(board_key, ".json") as part:
-            write_json(part, board.model_dump(mode="json"))
-    shots = [Shot(**scene.model_dump()) for scene in board.storyboard]
-    base = options.image.seed if options.image.seed is not None else int(board_key[:8], 16)
-    return board, shots, written, base
-
-
 def carried(store: ArtifactStore, given: Path, folder: Path, scene_id: str) -> Path:
     """A file the caller's shot carries, linked into the task folder beside the ones it made."""
     return store.place(given, folder / f"{scene_id}{given.suffix.lower()}")
@@ -165,15 +112,18 @@ def generate(
     options: RenderOptions,
     store: ArtifactStore,
     *,
+    cast: list[Character] = (),
     until: str = "clips",
     only: set[str] | None = None,
     cancel: CancelToken | None = None,
     on_progress: Progress | None = None,
     on_item: ItemHook | None = None,
 ) -> Generated:
-    """The model stages up to `until` (keyframes, narration or clips), for every shot or for the
-    shots in `only` (the others keep their place: a clip's length depends on its neighbours).
-    `on_item(scene_id, "keyframe" | "narration" | "clip", path)` hears of each file once it is in place."""
+    """The model stages up to `until` (cast, keyframes, narration or clips), for every shot or for
+    the shots in `only` (the others keep their place: a clip's length depends on its neighbours).
+    `cast`: the caller's characters (references, voices), merged with the storyboard's.
+    `on_item(scene_id, "keyframe" | "narration" | "clip", path)` hears of each file once it is in
+    place, and `on_item(name, "design", path)` of each character's design portrait."""
     settings = registry.settings
     cancel = cancel or CancelToken()
     report = on_progress or (lambda stage, fraction: None)
@@ -186,7 +136,7 @@ def generate(
 
     stage = _stage_starter(report, cancel)
     started, progress = stage("storyboard")
-    board, shots, written, base_seed = plan(source, options, registry, store, cancel)
+    board, shots, written, base_seed = plan(source, options, registry, store, cancel, cast)
     write_json(task_dir / "storyboard.json", board.model_dump(mode="json"))
     warnings += board.warnings
     seeds = {s.scene_id: s.seed if s.seed is not None else scene_seed(base_seed, s.scene_id) for s in shots}
@@ -212,9 +162,33 @@ def generate(
         return made
 
     started, progress = stage("frames")
-    drawn = {}
+    drawn, t2i = {}, registry.get("t2i")
+    made.designs = designs = make_designs(
+        board.characters,
+        task_dir / "cast",
+        t2i,
+        store,
+        style=options.style,
+        max_pixels=settings.max_pixels,
+        steps=options.image.num_steps,
+        guidance=options.image.cfg_scale,
+        cancel=cancel,
+        on_item=lambda name, path: told(name, "design", path),
+    )
+    if until == "cast":
+        return made
+    faces = {s.scene_id: identities(s, board.characters, designs) for s in chosen}
+    if any(faces.values()) and not t2i.takes_identities:
+        warnings.append("no IP-Adapter weights: characters are kept alike by their descriptions only")
+        faces = {}
     to_draw = [
-        FrameSpec(scene_id=s.scene_id, prompt=s.prompt, negative_prompt=s.negative_prompt, seed=seeds[s.scene_id])
+        FrameSpec(
+            scene_id=s.scene_id,
+            prompt=s.prompt,
+            negative_prompt=s.negative_prompt,
+            seed=seeds[s.scene_id],
+            identities=faces.get(s.scene_id, []),
+        )
         for s in chosen
         if s.frame is None
     ]
@@ -222,7 +196,7 @@ def generate(
         for frame in make_frames(
             to_draw,
             task_dir / "frames",
-            registry.get("t2i"),
+            t2i,
             store,
             width=image_size[0],
             height=image_size[1],
@@ -249,13 +223,20 @@ def generate(
 
     started, progress = stage("narration")
     spoken = {}
+    tts = registry.get("tts")
+    cast = cast_voices(board.characters, tts.character_voices(board.language), options.voice)
+    board.characters = cast  # the voices each character was given go back with the storyboard
     voices = {s.scene_id: s.voice or options.voice for s in chosen}
-    to_speak = [Line(scene_id=s.scene_id, text=s.narration, variant=s.voice_variant) for s in chosen if s.audio is None]
+    to_speak = [
+        Line(scene_id=s.scene_id, text=s.narration, variant=s.voice_variant, parts=dialogue(s, cast))
+        for s in chosen
+        if s.audio is None
+    ]
     for voice in dict.fromkeys(voices[line.scene_id] for line in to_speak):  # one pass per voice
         for audio in make_narration(
             [line for line in to_speak if voices[line.scene_id] == voice],
             task_dir / "audio",
-            registry.get("tts"),
+            tts,
             store,
             voice=voice,
             speed=options.speed,
@@ -323,32 +304,6 @@ def generate(
     return made
 
 
-def load_music(registry, warnings: list[str]):
-    """The music model, or None (with a warning when it is configured but cannot load)."""
-    try:
-        return registry.get("music")
-    except Cancelled:
-        raise
-    except Exception as error:  # no weights, out of memory: the video gets no bed, not an error
-        logger.warning("music model unavailable: {}", error)
-        warnings.append(f"the music model could not be loaded ({getattr(error, 'code', type(error).__name__)})")
-        return None
-
-
-def music_bed(options: RenderOptions, made_music: Path | None, warnings: list[str]) -> MusicBed | None:
-    music = options.music
-    if music is None:
-        return None
-    track = music.track or made_music
-    if track is None:
-        warnings.append(
-            "music was asked for, but S2V_MUSIC_DIR has no tracks and no music model is configured; "
-            "the video has narration only"
-        )
-        return None
-    return MusicBed(track, music.volume, music.fade_in, music.fade_out, music.duck)
-
-
 def finish(
     made: Generated,
     task_dir: Path,
@@ -363,7 +318,7 @@ def finish(
     shots, clips, audios = made.shots, made.clips, made.audios
     warnings, timings = list(made.warnings), dict(made.timings)
     started, progress = _stage_starter(report, cancel)("compose")
-    music = music_bed(options, made.music, warnings)
+    music = music_bed(options.music, made.music, warnings)
     composition = compose(
         [
             TimelineScene(
@@ -398,6 +353,7 @@ def finish(
         audios=audios,
         warnings=warnings,
         timings={k: round(v, 3) for k, v in timings.items()},
+        designs=made.designs,
     )
 
 

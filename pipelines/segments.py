@@ -163,7 +163,6 @@ class Encoder:
             return report
 
         failed = CancelToken()  # one failure stops the others at their next poll
-
         stop = _either(cancel, failed)
 
         def encode(job: SegmentJob) -> None:
@@ -174,10 +173,11 @@ class Encoder:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="segment") as pool:
             futures = [pool.submit(encode, job) for job in ordered]
             finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            if any(f.exception() for f in finished):
+            errors = [f.exception() for f in finished if f.exception() is not None]
+            if errors:  # the first failure is the one to report, not the others' stops it caused
                 failed.cancel()
-            for future in futures:
-                future.result()
+                wait(futures)
+                raise errors[0]
         return [self.store.path(job.key, ".mp4") for job in jobs], [job.segment.name for job in missing]
 
     def encode(self, job: SegmentJob, stop: CancelToken, on_progress: Callable[[float], None]) -> None:

@@ -9,8 +9,32 @@ from pydantic import BaseModel, Field
 
 
 class Character(BaseModel):
+    """One of the cast. Its identity image is its `reference` (a picture the caller gave) or else its
+    design portrait, drawn from the description with `design_seed`; keyframes of the shots that name
+    it are conditioned on that image with `strength` (the IP-Adapter scale)."""
+
     name: str
     description: str
+    voice_description: str = ""  # how it sounds, in words ("an old man's low voice")
+    voice: str | None = None  # the engine's voice, or a reference clip's path; None: one is assigned
+    reference: Path | None = None
+    strength: float = 0.6
+    design_seed: int | None = None  # None: drawn from the render's seed and the name
+
+
+class Identity(BaseModel):
+    """A picture a keyframe is conditioned on, and how strongly."""
+
+    image: Path
+    strength: float
+
+
+class Part(BaseModel):
+    """A piece of a line spoken by one voice: the narrator's (speaker None) or a character's."""
+
+    text: str
+    speaker: str | None = None
+    voice: str | None = None
 
 
 CAMERAS = ("static", "pan_left", "pan_right", "push_in", "pull_out", "tilt_up", "tilt_down", "orbit")
@@ -24,6 +48,7 @@ class Scene(BaseModel):
     narration: str
     bgm: str = ""
     characters: list[str] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)  # who says each quote of the narration, in order
     camera: str = "static"
 
 
@@ -55,6 +80,7 @@ class FrameSpec(BaseModel):
     prompt: str
     negative_prompt: str = ""
     seed: int = 0
+    identities: list[Identity] = Field(default_factory=list)  # the characters' faces, in the shot's order
 
 
 class Frame(BaseModel):
@@ -67,6 +93,7 @@ class Line(BaseModel):
     scene_id: str
     text: str
     variant: int = 0  # another take of the same line: a different key, spoken again
+    parts: list[Part] = Field(default_factory=list)  # who says what; empty: all of it in the line's voice
 
 
 class Audio(BaseModel):

@@ -12,6 +12,7 @@ from loguru import logger
 
 from models.cancel import CancelToken
 from models.errors import Cancelled
+from pipelines.dialogue import quote_count
 from pipelines.specs import CAMERAS, Character, Scene, Storyboard
 from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
 
@@ -25,11 +26,13 @@ SYSTEM = (
     "You are a storyboard artist. For each numbered scene of the story, write a short title in the "
     "story's language, an English text-to-image prompt describing what the camera sees (subjects, "
     "setting, lighting, composition) in the given visual style, an English negative prompt, a few "
-    "English words for the background music mood, the names of the characters who appear, and the "
+    "English words for the background music mood, the names of the characters who appear, who says "
+    "each quotation of the scene's text in order (a character's name, or \"narrator\"), and the "
     "camera move that suits the moment (static, pan_left, pan_right, push_in, pull_out, tilt_up, "
     "tilt_down or orbit). "
     "List every recurring character once with an English visual description (age, build, face, "
-    "hair, clothes) so the artist draws them the same way in every scene. Answer with JSON only."
+    "hair, clothes) so the artist draws them the same way in every scene, and a few English words on "
+    "how they sound (age, sex, tone) so the narrator can give them a voice. Answer with JSON only."
 )
 
 
@@ -43,15 +46,20 @@ def schema(scene_count: int) -> dict:
             "negative_prompt": {"type": "string", "maxLength": 120},
             "bgm": {**text, "maxLength": 40},
             "characters": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 4},
+            "speakers": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 12},
             "camera": {"enum": list(CAMERAS)},
         },
-        "required": ["title", "prompt", "negative_prompt", "bgm", "characters", "camera"],
+        "required": ["title", "prompt", "negative_prompt", "bgm", "characters", "speakers", "camera"],
         "additionalProperties": False,
     }
     character = {
         "type": "object",
-        "properties": {"name": {**text, "maxLength": 30}, "description": {**text, "maxLength": 200}},
-        "required": ["name", "description"],
+        "properties": {
+            "name": {**text, "maxLength": 30},
+            "description": {**text, "maxLength": 200},
+            "voice_description": {**text, "maxLength": 80},
+        },
+        "required": ["name", "description", "voice_description"],
         "additionalProperties": False,
     }
     return {
@@ -166,6 +174,7 @@ def make_storyboard(
                 narration=text,
                 bgm=re.sub(r"\s+", " ", item["bgm"]).strip(),
                 characters=present,
+                speakers=list(item.get("speakers", []))[: quote_count(text)],
                 camera=item["camera"],
             )
         )

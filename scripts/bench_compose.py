@@ -4,7 +4,8 @@ python scripts/bench_compose.py [--scenes 10] [--seconds 6] [--size 1280x720] [-
 
 The timeline: N scenes of S seconds (pan/zoom clips), crossfades, a narration line per scene
 (espeak-ng), a music bed, burned-in subtitles. Composed by
-  ours     pipelines.compose: one ffmpeg filtergraph (xfade, amix + sidechain ducking, libass)
+  ours     pipelines.compose: segments (bodies and xfade joints, each with its libass subtitles)
+           encoded in parallel and joined with -c copy, one audio pass (amix + sidechain ducking)
   moviepy  the way MoviePy-based generators do it: CompositeVideoClip with CrossFadeIn, TextClip
            subtitles, CompositeAudioClip with the music turned down, write_videofile
   floor    one bare ffmpeg re-encode of our output (its frames and its audio) with the same

@@ -1,12 +1,14 @@
 """Per-stage timings on whatever device this machine has, so the first GPU run gives real numbers.
 
-python scripts/bench_gpu.py [--repeats 3] [--size 768x512] [--batch 4]
+python scripts/bench_gpu.py [--repeats 3] [--size 768x512] [--batch 4] [--shots 6]
 
 Uses the same settings as the server (S2V_WEIGHTS_DIR, S2V_DEVICE, S2V_DTYPE, S2V_I2V_*): with
 real weights on a GPU it measures the real models; without, point S2V_WEIGHTS_DIR at weights/tiny
 to check the script itself. Each stage runs once to warm up (kernels, allocator, compile), then
 `--repeats` times; CUDA is synchronised around every timed call and peak VRAM is read per stage.
 Prints a table; writes data/bench/gpu.json. docs/gpu-plan.md has the figures to compare with.
+With an IP-Adapter beside the keyframe model it also measures character consistency: `--shots`
+scenes of one character drawn with and without its design image (`identity_consistency`).
 Without the real weights, scripts/bench_real_size.py times the same runtimes at the real sizes.
 """
 
@@ -29,6 +31,15 @@ from pipelines.storyboard import llm_messages, schema  # noqa: E402
 from settings import Settings  # noqa: E402
 
 LINE = "The keeper climbed the stairs at dusk and lit the lamp, as he had every night for forty years."
+CHARACTER = "an old lighthouse keeper with a white beard, a yellow raincoat and a red woollen cap"
+SCENES = (
+    "climbing a spiral staircase at dusk",
+    "standing on wet rocks in a storm",
+    "reading a letter by lamp light",
+    "rowing a small boat at dawn",
+    "lighting the great lamp at night",
+    "drinking tea in a small kitchen",
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="768x512", help="keyframe size")
     p.add_argument("--batch", type=int, default=4, help="keyframes per call")
     p.add_argument("--steps", type=int, default=4, help="keyframe denoising steps")
+    p.add_argument("--shots", type=int, default=6, help="shots of one character for the consistency figure (0: skip)")
+    p.add_argument("--strength", type=float, default=0.6, help="the character's identity strength in those shots")
     return p
 
 
@@ -59,6 +72,41 @@ def timed(call, repeats: int) -> tuple[float, float]:
         seconds.append(time.perf_counter() - started)
     peak = torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0
     return statistics.median(seconds), peak
+
+
+def clip_embeddings(t2i, images) -> torch.Tensor:
+    """Unit CLIP image embeddings from the IP-Adapter's own image encoder and its processor."""
+    encoder, processor = t2i.pipe.image_encoder, t2i.pipe.feature_extractor
+    pixels = processor(images, return_tensors="pt").pixel_values.to(encoder.device, encoder.dtype)
+    with torch.inference_mode():
+        return torch.nn.functional.normalize(encoder(pixels).image_embeds.float(), dim=-1)
+
+
+def mean_pairwise_similarity(embeddings: torch.Tensor) -> float:
+    similarities = embeddings @ embeddings.T
+    count = len(embeddings)
+    return float((similarities.sum() - similarities.diagonal().sum()) / (count * (count - 1)))
+
+
+def identity_consistency(t2i, shots: int, width: int, height: int, steps: int, strength: float) -> dict:
+    """How alike one character looks across `shots` scenes (different prompts and seeds) drawn
+    with and without its design portrait through the IP-Adapter: the mean pairwise cosine
+    similarity of the shots' CLIP image embeddings, and their mean similarity to the portrait."""
+    if shots < 2:
+        raise ValueError("consistency needs at least two shots")
+    if not t2i.takes_identities:
+        raise ValueError(f"{t2i.name} has no IP-Adapter loaded")
+    design = t2i.generate([f"portrait of {CHARACTER}, plain background"], [0], width, height, steps=steps)[0]
+    prompts = [f"{CHARACTER}, {SCENES[i % len(SCENES)]}" for i in range(shots)]
+    seeds = list(range(1, shots + 1))
+    design_embedding = clip_embeddings(t2i, [design])
+    figures = {"shots": shots, "strength": strength}
+    for label, identities in (("without", None), ("with", [(design, strength)])):
+        images = t2i.generate(prompts, seeds, width, height, steps=steps, identities=identities)
+        embeddings = clip_embeddings(t2i, images)
+        figures[f"pairwise_{label}"] = round(mean_pairwise_similarity(embeddings), 4)
+        figures[f"to_design_{label}"] = round(float((embeddings @ design_embedding.T).mean()), 4)
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +160,14 @@ def run(args) -> int:
         args.batch * args.steps,
         "image-step",
     )
+    consistency = None
+    t2i = registry.get("t2i") if args.shots else None
+    if t2i is not None and t2i.takes_identities:
+        consistency = identity_consistency(t2i, args.shots, width, height, args.steps, args.strength)
+        if settings.residency == "stage":
+            registry.unload("t2i")
+    elif args.shots:
+        print(f"identity consistency: skipped (no IP-Adapter at {settings.role_path('ip_adapter')})")
     work_w, work_h = (int(v) for v in settings.i2v_resolution.split("x"))
     keyframe = Image.new("RGB", (work_w, work_h), (90, 120, 160))
     measure(
@@ -141,9 +197,16 @@ def run(args) -> int:
     if speech:
         tts_row = next(row for row in rows if row["role"] == "tts")
         print(f"tts real-time factor: {tts_row['seconds'] / max(speech['seconds'], 1e-9):.3f} (below 1 is faster)")
+    if consistency:
+        print(
+            f"identity consistency over {consistency['shots']} shots (CLIP cosine, strength {consistency['strength']}):"
+            f" pairwise {consistency['pairwise_without']:.3f} without -> {consistency['pairwise_with']:.3f} with;"
+            f" to the design {consistency['to_design_without']:.3f} -> {consistency['to_design_with']:.3f}"
+        )
     out = ROOT / "data" / "bench" / "gpu.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"device": device, "name": name, "rows": rows}, indent=2))
+    report = {"device": device, "name": name, "rows": rows, "identity_consistency": consistency}
+    out.write_text(json.dumps(report, indent=2))
     print(f"written: {out}")
     return 0
 

@@ -20,10 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_real_size_weights, when imported as a module
 
+import tiny_ip_adapter
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-BUILD_VERSION = "11"
+BUILD_VERSION = "12"
 STAMP = ".tiny-build"
 CORPUS = (
     "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse. "
@@ -323,8 +325,13 @@ def shared(role: str):
     return builder
 
 
+# The tiny VITS's speakers: the first is the narrator's default voice, the rest are for characters.
+TINY_SPEAKERS = ["narrator-a", "ava", "ben", "cleo"]
+
+
 def build_vits(out: Path) -> None:
-    """A coqui VITS over plain characters (no phonemizer), saved as coqui saves it: model.pth + config.json."""
+    """A multi-speaker coqui VITS over plain characters (no phonemizer), saved as coqui saves it:
+    model.pth + config.json, the speakers' names in the config (no speakers file to carry along)."""
     import torch
     from TTS.tts.configs.shared_configs import CharactersConfig
     from TTS.tts.configs.vits_config import VitsConfig
@@ -344,6 +351,7 @@ def build_vits(out: Path) -> None:
             punctuations=" !'(),-.:;?",
         ),
         add_blank=True,
+        speakers=TINY_SPEAKERS,
         model_args=VitsArgs(
             hidden_channels=16,
             hidden_channels_ffn_text_encoder=32,
@@ -361,6 +369,8 @@ def build_vits(out: Path) -> None:
             length_scale=4.0,
             use_sdp=False,  # the deterministic duration predictor: stable lengths from random weights
             init_discriminator=False,  # training-only, and most of a VITS checkpoint's bytes
+            use_speaker_embedding=True,  # one learned vector a speaker, conditioning every stage
+            speaker_embedding_channels=8,
         ),
     )
     config.audio.hop_length = 256
@@ -374,6 +384,7 @@ def build_vits(out: Path) -> None:
 BUILDERS = {
     "llm": build_llm,
     "t2i": build_sdxl,
+    "ip-adapter": tiny_ip_adapter.build,  # after t2i: it is shaped after that UNet
     "i2v": build_ltx,
     "i2v-svd": build_svd,
     "i2v-wan": shared("i2v-wan"),

@@ -14,17 +14,20 @@ from pathlib import Path
 from pipelines import clips as clips_stage
 from pipelines import frames as frames_stage
 from pipelines import narration as narration_stage
+from pipelines import planning
 from pipelines import render as render_stage
 from pipelines.artifact_store import write_json
+from pipelines.cast import make_designs
 from pipelines.render_options import check_source
 from pipelines.specs import ClipSpec, FrameSpec, InvalidInput, Line, blame
 from server.project_tasks import (
     adopt_storyboard,
     finish_project_part,
     finish_project_render,
+    project_of,
     shot_file,
 )
-from server.references import FileResolver, check_source_fields, keyframe, source_of
+from server.references import FileResolver, cast_of, check_source_fields, keyframe, source_of
 from server.schemas import (
     ClipsCreate,
     FramesCreate,
@@ -70,16 +73,36 @@ def prepare_storyboard(body: StoryboardCreate, settings, task_dir: Path, resolve
 
 def run_storyboard(job) -> Outcome:
     source = source_of(job.request, job.resolve)
-    board, _, written, base_seed = render_stage.plan(
+    board, _, written, base_seed = planning.plan(
         source, storyboard_options(job.request), job.registry, job.store, job.cancel
     )
-    adopt_storyboard(job, board, base_seed, written)
+    adopt_storyboard(job, board, base_seed, written, project_designs(job, board))
     job.report("storyboard", 1.0)
     result = board.model_dump(mode="json", exclude={"warnings"})
     if written:
         result.update(title=written.title, story=written.story)
     write_json(job.task_dir / "storyboard.json", result)
     return result, board.warnings
+
+
+def project_designs(job, board) -> dict[str, Path]:
+    """A project's storyboard draws its cast's design portraits too, so the page shows them at once
+    (with the project's own image options, as its renders will: they find them in the store)."""
+    project = project_of(job)
+    if project is None or not board.characters:
+        return {}
+    options = render_options({"options": project.options, "style": project.style}, job.resolve)
+    return make_designs(
+        board.characters,
+        job.task_dir / "cast",
+        job.registry.get("t2i"),
+        job.store,
+        style=options.style,
+        max_pixels=job.settings.max_pixels,
+        steps=options.image.num_steps,
+        guidance=options.image.cfg_scale,
+        cancel=job.cancel,
+    )
 
 
 # --- frames
@@ -285,6 +308,7 @@ def checked_options(request: dict, resolve: FileResolver) -> render_stage.Render
 
 def check_inputs_of_render(request: dict, settings, resolve: FileResolver) -> None:
     render_stage.check_inputs(source_of(request, resolve), checked_options(request, resolve), settings)
+    cast_of(request, resolve)
 
 
 def project_part(request: dict) -> dict:
@@ -300,12 +324,26 @@ def generate_render(job) -> render_stage.Generated:
         job.registry,
         render_options(job.request, job.resolve),
         job.store,
+        cast=cast_of(job.request, job.resolve),
         until="clips" if part["until"] == "video" else part["until"],
         only=set(part["only"]) if part.get("only") else None,
         cancel=job.cancel,
         on_progress=job.report,
         on_item=lambda scene_id, what, path: shot_file(job, scene_id, what, path),
     )
+
+
+def characters_public(job, characters, designs: dict[str, Path]) -> list[dict]:
+    """The cast as a result shows it: files as /data/ URLs, never a host path."""
+    public = []
+    for character in characters:
+        item = character.model_dump(mode="json", exclude={"reference", "voice"})
+        item["reference"] = job.url(character.reference) if character.reference else None
+        clip = character.voice and Path(character.voice).is_absolute()
+        item["voice"] = job.url(Path(character.voice)) if clip else character.voice
+        item["design"] = job.url(designs[character.name]) if character.name in designs else None
+        public.append(item)
+    return public
 
 
 def finish_render(job, made: render_stage.Generated) -> Outcome:
@@ -320,7 +358,7 @@ def finish_render(job, made: render_stage.Generated) -> Outcome:
         "duration": out.duration,
         "project_id": job.request["project"]["project_id"],
         "storyboard": [scene.model_dump(mode="json") for scene in board.storyboard],
-        "characters": [c.model_dump() for c in board.characters],
+        "characters": characters_public(job, board.characters, out.designs),
         "frames": [job.public(f) for f in out.frames],
         "clips": [job.public(c, exclude={"motion"}) for c in out.clips],
         "audios": [job.public(a) for a in out.audios],

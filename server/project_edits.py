@@ -5,6 +5,7 @@ the shots. No HTTP, no threads: the routes hold the store's lock around each cal
 import secrets
 
 from pipelines.specs import InvalidInput, Scene
+from server.cast_edits import cast_inputs, stale_for_cast
 from server.projects import ARTIFACTS, OPTION_STALES, STALES, Project, Shot, Take, new_take_id
 
 INPUT_FIELDS = (
@@ -12,6 +13,7 @@ INPUT_FIELDS = (
     "negative_prompt",
     "narration",
     "characters",
+    "speakers",
     "camera",
     "duration",
     "motion",
@@ -106,6 +108,7 @@ def select_take(project: Project, shot: Shot, take_id: str) -> None:
             shot.mark(groups)
     if take.inputs.get("last") != (shot is project.shots[-1]):
         shot.mark({"clip"})
+    shot.mark(stale_for_cast(shot, take.inputs.get("cast", {}), cast_inputs(project, shot)))
 
 
 def change_options(project: Project, options: dict) -> None:
@@ -143,6 +146,7 @@ def storyboard_of(project: Project, files) -> list[dict]:
                 "narration": shot.narration,
                 "bgm": shot.bgm,
                 "characters": shot.characters,
+                "speakers": shot.speakers,
                 "camera": shot.camera,
                 "seed": shot.seed,
                 "clip_seed": shot.clip_seed,
@@ -163,7 +167,7 @@ def take_for(project: Project, shot: Shot) -> Take:
     the same fields and options, else a new one, selected."""
     last = shot is project.shots[-1]
     options = {name: project.options.get(name) for name in OPTION_STALES}  # what changes a shot's files
-    inputs = {**inputs_of(shot), "options": options, "last": last}
+    inputs = {**inputs_of(shot), "options": options, "last": last, "cast": cast_inputs(project, shot)}
     take = shot.take()
     if take is None or take.inputs != inputs:
         take = Take(take_id=new_take_id(), seed=shot.seed, inputs=inputs)

@@ -8,6 +8,7 @@ from pipelines.render_options import MAX_SHOTS
 from server.schemas import (
     Body,
     Camera,
+    CharacterPublic,
     DataFile,
     Motion,
     Narration,
@@ -46,6 +47,9 @@ class ProjectShotFields(Body):
     negative_prompt: Prompt | None = None
     narration: Narration | None = None
     characters: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=16)
+    speakers: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        None, max_length=64, description="who says each quotation of the narration, in order"
+    )
     camera: Camera | None = None
     emotion: str | None = Field(None, max_length=100)
     duration: float | None = Field(None, ge=0.5, le=30)
@@ -70,6 +74,10 @@ class RegenerateCreate(Body):
     seed: Seed | None = None
 
 
+class CharacterRegenerateCreate(Body):
+    seed: Seed | None = Field(None, description="the design portrait's seed; a new one when absent")
+
+
 class ProjectRenderCreate(Body):
     until: Literal["storyboard", "keyframes", "narration", "clips", "video"] = "video"
 
@@ -91,6 +99,7 @@ class ShotPublic(BaseModel):
     negative_prompt: str
     narration: str
     characters: list[str]
+    speakers: list[str]
     camera: str
     emotion: str | None
     duration: float | None
@@ -126,7 +135,7 @@ class ProjectPublic(BaseModel):
     options: dict
     status: Literal["storyboarding", "ready", "rendering", "paused", "rendered", "error"]
     error: dict | None
-    characters: list[dict]
+    characters: list[CharacterPublic]
     shots: list[ShotPublic]
     renders: list[RenderPublic]
     contact_sheet: str | None

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from loguru import logger
 
+from pipelines.cast import design_id
 from pipelines.contact_sheet import make_contact_sheet
 from pipelines.fonts import find_font
 from pipelines.frames import scene_seed
 from server import paths
+from server.cast_edits import adopt_cast
 from server.project_edits import set_file, shot_from_scene, take_for
 from server.projects import Project, RenderVersion
 
@@ -28,8 +30,9 @@ def project_dir(job, project: Project) -> Path:
     return job.settings.data_dir / project.project_id
 
 
-def adopt_storyboard(job, board, base_seed: int, written) -> None:
-    """A project's storyboard task is done: its scenes become the project's shots."""
+def adopt_storyboard(job, board, base_seed: int, written, designs: dict[str, Path]) -> None:
+    """A project's storyboard task is done: its scenes become the project's shots, its characters
+    the cast (with their design portraits)."""
     project = project_of(job)
     if project is None:
         return
@@ -37,14 +40,40 @@ def adopt_storyboard(job, board, base_seed: int, written) -> None:
         if written:  # a project started from a topic: the story is what the LLM wrote
             project.title, project.story = project.title or written.title, written.story
         project.shots = [shot_from_scene(scene, scene_seed(base_seed, scene.scene_id)) for scene in board.storyboard]
-        project.characters = [c.model_dump() for c in board.characters]
+        project.characters = adopt_cast(board.characters)
+        for name, path in designs.items():
+            link_design(job, project, name, path)
         project.language = board.language
         project.status = "ready"
         job.jobs.projects.save(project)
 
 
+def link_design(job, project: Project, name: str, path: Path) -> str | None:
+    """A character's design portrait, linked into the project's folder; its URL (None: no such character)."""
+    character = project.character(name)
+    if character is None:
+        return None
+    target = project_dir(job, project) / "cast" / f"{design_id(name)}-{character.design_seed}{path.suffix}"
+    character.design = paths.url_of(job.store.place(path, target), job.settings.data_dir)
+    return character.design
+
+
+def character_file(job, name: str, path: Path) -> None:
+    """A design portrait is ready: it joins its character, and the streams hear of it."""
+    project = project_of(job)
+    url = job.url(path)
+    if project is not None:
+        with job.jobs.projects.lock:
+            url = link_design(job, project, name, path) or url
+            job.jobs.projects.save(project)
+    job.jobs.publish(job.task, "character", {"name": name, "design": url})
+
+
 def shot_file(job, scene_id: str, what: str, path: Path) -> None:
     """One file of one shot is ready: it joins the shot's take, and the streams hear of it."""
+    if what == "design":  # not a shot's: a character's portrait
+        character_file(job, scene_id, path)
+        return
     project = project_of(job)
     shot = project.shot(scene_id) if project else None
     if shot is None:  # a one-shot render adopts its shots when it ends; the event still goes out
@@ -114,7 +143,12 @@ def adopt_rendered(job, project: Project, out) -> None:
         shot_from_scene(scene, seeds[scene.scene_id], carried.get(scene.scene_id))
         for scene in out.storyboard.storyboard
     ]
-    project.characters = [c.model_dump() for c in out.storyboard.characters]
+    project.characters = adopt_cast(out.storyboard.characters)
+    for given in job.request.get("characters") or []:  # what the caller gave, as its /data/ URLs
+        if (character := project.character(given["name"])) is not None:
+            character.reference, character.voice = given.get("reference"), given.get("voice")
+    for name, path in out.designs.items():
+        link_design(job, project, name, path)
     project.language = out.storyboard.language
     if out.story:
         project.title, project.story = project.title or out.story.title, out.story.story

@@ -27,6 +27,7 @@ STALES = {  # an edited field -> the artifacts of its shot that must be made aga
     "own_keyframe": {"keyframe", "clip"},
     "narration": {"narration", "clip"},
     "voice": {"narration", "clip"},
+    "speakers": {"narration", "clip"},
     "own_audio": {"narration", "clip"},
     "camera": {"clip"},
     "duration": {"clip"},
@@ -43,6 +44,19 @@ OPTION_STALES = {  # a changed render option -> the artifacts of every shot it s
     "speed": {"narration", "clip"},
     "video": {"clip"},
 }
+
+
+class ProjectCharacter(BaseModel):
+    """One of a project's cast (pipelines.specs.Character, with files as /data/ URLs)."""
+
+    name: str
+    description: str = ""
+    voice_description: str = ""
+    voice: str | None = None  # a voice of the engine, or a /data/ URL of a reference clip; None: assigned
+    reference: str | None = None  # the caller's picture of it (/data/ URL): its identity instead of the design
+    design: str | None = None  # the design portrait last drawn (/data/ URL)
+    design_seed: int = 0
+    strength: float = 0.6
 
 
 class Take(BaseModel):
@@ -63,6 +77,7 @@ class Shot(BaseModel):
     narration: str = ""
     bgm: str = ""
     characters: list[str] = Field(default_factory=list)
+    speakers: list[str] = Field(default_factory=list)  # who says each quotation of the narration
     camera: str = "static"
     emotion: str | None = None
     duration: float | None = None
@@ -106,7 +121,7 @@ class Project(BaseModel):
     language: str = "auto"
     options: dict = Field(default_factory=dict)
     status: str = "storyboarding"
-    characters: list[dict] = Field(default_factory=list)
+    characters: list[ProjectCharacter] = Field(default_factory=list)
     shots: list[Shot] = Field(default_factory=list)
     renders: list[RenderVersion] = Field(default_factory=list)
     contact_sheet: str | None = None
@@ -117,6 +132,9 @@ class Project(BaseModel):
 
     def shot(self, shot_id: str) -> Shot | None:
         return next((s for s in self.shots if s.shot_id == shot_id), None)
+
+    def character(self, name: str) -> ProjectCharacter | None:
+        return next((c for c in self.characters if c.name == name), None)
 
     def new_shot_id(self) -> str:
         taken = {s.shot_id for s in self.shots}

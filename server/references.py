@@ -4,8 +4,9 @@ data URIs, and what a render or storyboard request starts from."""
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.cast import check_cast
 from pipelines.render_options import Source
-from pipelines.specs import InvalidInput, Shot
+from pipelines.specs import Character, InvalidInput, Shot, blame
 from pipelines.story_writer import Topic
 from server import paths, uploads
 
@@ -64,6 +65,23 @@ def source_of(request: dict, resolve: FileResolver) -> Source:
         fields = {k: v for k, v in item.items() if k in Shot.model_fields and v is not None}
         shots.append(Shot(**{**fields, **files}))
     return shots
+
+
+def cast_of(request: dict, resolve: FileResolver) -> list[Character]:
+    """The request's characters with their files: a reference picture, a voice given as a speech clip."""
+    cast = []
+    for index, item in enumerate(request.get("characters") or []):
+        fields = {k: v for k, v in item.items() if v is not None}
+        if item.get("reference"):
+            with blame(f"characters[{index}].reference"):
+                fields["reference"] = resolve.image(item["reference"])
+        if (item.get("voice") or "").startswith(paths.PREFIX):
+            with blame(f"characters[{index}].voice"):
+                fields["voice"] = str(resolve.audio(item["voice"]))
+        cast.append(Character(**{"description": "", **fields}))
+    with blame("characters"):
+        check_cast(cast)
+    return cast
 
 
 def check_source_fields(body, settings) -> None:

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipelines.cast import MAX_CHARACTERS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
 from pipelines.compose import ALL_TRANSITIONS
 from pipelines.narration import MAX_LINE_CHARS
 from pipelines.render_options import MAX_FADE_SECONDS, MAX_SHOTS
@@ -89,6 +90,9 @@ class ShotFields(Body):
     text: Narration | None = None
     bgm: str | None = Field(None, max_length=200)
     characters: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=16)
+    speakers: list[Annotated[str, Field(max_length=100)]] | None = Field(
+        None, max_length=64, description="who says each quotation of the narration, in order"
+    )
     camera: Camera | None = None
     seed: Seed | None = None
     frame: FrameRef | None = None
@@ -191,12 +195,55 @@ class RenderOptionsCreate(Body):
     aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
 
 
+CharacterName = Annotated[
+    str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^/\\\x00-\x1f]*[^/\\\s][^/\\\x00-\x1f]*$")
+]
+Voice = Annotated[str, Field(max_length=1000, description="a voice of the engine, or a /data/ URL of a speech clip")]
+Strength = Annotated[float, Field(ge=0, le=1, description="how strongly keyframes follow its identity image")]
+
+
+class CharacterFields(Body):
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION_CHARS)
+    voice_description: str | None = Field(None, max_length=200)
+    voice: Voice | None = None
+    reference: DataFile | None = Field(None, description="an uploaded picture: its identity instead of the design")
+    strength: Strength | None = None
+
+
+class CharacterCreate(CharacterFields):
+    """A character of the cast; a render's `characters` replace the storyboard's of the same name."""
+
+    name: CharacterName
+    design_seed: Seed | None = None
+
+
+class CharacterUpdate(CharacterFields):
+    """Any field; `null` clears `voice` (one is assigned) or `reference` (the design is the identity)."""
+
+
+class CharacterPublic(BaseModel):
+    name: str
+    description: str
+    voice_description: str
+    voice: str | None
+    reference: str | None
+    design: str | None
+    design_seed: int
+    strength: float
+
+
+class CharacterListPublic(BaseModel):
+    characters: list[CharacterPublic]
+
+
 class RenderCreate(Body):
-    """Exactly one of `story`, `storyboard` (shots, as /storyboard returns them or edited) or `topic`."""
+    """Exactly one of `story`, `storyboard` (shots, as /storyboard returns them or edited) or `topic`;
+    `characters`: the cast's references and voices (merged with the storyboard's by name)."""
 
     story: Story | None = None
     storyboard: list[ShotCreate] | None = Field(None, min_length=1, max_length=MAX_SHOTS)
     topic: TopicCreate | None = None
+    characters: list[CharacterCreate] | None = Field(None, max_length=MAX_CHARACTERS)
     style: Style | None = None
     options: RenderOptionsCreate = Field(default_factory=RenderOptionsCreate)
 
@@ -265,6 +312,7 @@ class SystemPublic(BaseModel):
     memory: dict[str, float | None]
     queue: dict[str, int]
     versions: dict[str, str]
+    voices: list[str] = Field(description="the voices a character or a render may take (the speech engine's)")
 
 
 class StatusPublic(BaseModel):

@@ -78,4 +78,12 @@ def system(request: Request, owner: Caller):
             "max": jobs.settings.max_queue,
         },
         "versions": versions,
+        "voices": voices(jobs.registry.loaded("tts")),
     }
+
+
+def voices(tts) -> list[str]:
+    """The voices characters may take, for each language the narration routes (none before loading)."""
+    if tts is None:
+        return []
+    return list(dict.fromkeys(voice for language in ("en", "zh") for voice in tts.character_voices(language)))

@@ -7,6 +7,7 @@ from pipelines.render import UNTIL
 from pipelines.specs import InvalidInput, blame
 from server import project_edits as edits
 from server.auth import Caller
+from server.cast_edits import cast_request
 from server.errors import ApiError
 from server.handlers import check_inputs_of_render
 from server.project_schemas import (
@@ -99,6 +100,7 @@ def start_render(request: Request, owner: str, project: Project, until: str, onl
         "story": None,
         "topic": None,
         "storyboard": edits.storyboard_of(project, str),
+        "characters": cast_request(project),
         "style": project.style,
         "options": project.options,
         "project": {"project_id": project.project_id, "until": until, "only": only},

@@ -3,6 +3,7 @@
 
 import { api, events, fileUrl } from "./api.js";
 import { badge, fill, h, seconds, select, staleBadges, toast, when } from "./dom.js";
+import { castPanel } from "./cast.js";
 import { t } from "./i18n.js";
 import { editShot } from "./shot.js";
 
@@ -15,6 +16,7 @@ export async function projectView(main, projectId) {
   const cast = h("section", { class: "cast" });
   const player = h("section", { class: "player" });
   fill(main, header, h("h2", {}, t("shots")), grid, cast, player);
+  const drawCast = castPanel(cast, projectId, () => refresh());
 
   const refresh = async () => {
     state.project = await api.get(`/projects/${projectId}`);
@@ -22,7 +24,7 @@ export async function projectView(main, projectId) {
     state.task = state.project.task_id ? await api.get(`/tasks/${state.project.task_id}`).catch(() => null) : null;
     drawHeader(header, state, refresh);
     drawShots(grid, state, refresh);
-    drawCast(cast, state.project);
+    await drawCast(state.project);
     await drawPlayer(player, state.project);
   };
   // Events come in bursts (a shot's three files, progress): one refresh per burst is enough.
@@ -107,6 +109,7 @@ function drawShots(grid, state, refresh) {
         h("h3", {}, `${index + 1}. ${shot.title || shot.shot_id}`),
         h("p", { class: "narration" }, shot.narration),
         h("p", { class: "muted" }, `${t("camera")}: ${shot.camera} · ${t("duration")}: ${shot.duration ? seconds(shot.duration) : "auto"}`),
+        shot.characters.length ? h("p", { class: "muted shot-cast" }, `${t("cast")}: ${shot.characters.join(", ")}`) : null,
         h("div", { class: "badges" }, staleBadges(shot.stale), shot.audio ? badge(t("narration"), "ok") : null, shot.clip ? badge(t("clip"), "ok") : null),
         h(
           "div",
@@ -129,36 +132,6 @@ async function playClip(shot) {
   dialog.addEventListener("close", () => dialog.remove());
   document.body.append(dialog);
   dialog.showModal();
-}
-
-function drawCast(cast, project) {
-  const people = project.characters || [];
-  fill(cast, 
-    h("h2", {}, t("cast")),
-    people.length
-      ? h(
-          "ul",
-          { class: "cast-list" },
-          people.map((person) =>
-            h(
-              "li",
-              { class: "card" },
-              person.design ? castImage(person) : null,
-              h("h3", {}, person.name),
-              h("p", {}, person.description),
-              person.voice ? h("p", { class: "muted" }, `${t("voice")}: ${person.voice}`) : null,
-              person.strength != null ? h("p", { class: "muted" }, `${t("strength")}: ${person.strength}`) : null,
-            ),
-          ),
-        )
-      : h("p", { class: "muted" }, t("castEmpty")),
-  );
-}
-
-function castImage(person) {
-  const image = h("img", { class: "thumb", alt: person.name });
-  fileUrl(person.reference || person.design).then((url) => (image.src = url)).catch(() => {});
-  return image;
 }
 
 async function drawPlayer(player, project) {

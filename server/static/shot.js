@@ -22,7 +22,11 @@ export function editShot(project, shot, refresh) {
     voice: h("input", { type: "text", value: shot.voice ?? "", placeholder: t("default") }),
     keyframe: h("input", { type: "file", accept: "image/png,image/jpeg,image/webp" }),
     audio: h("input", { type: "file", accept: "audio/*" }),
+    speakers: h("input", { type: "text", value: shot.speakers.join(", "), placeholder: t("speakersHint") }),
   };
+  // The cast's names, and any name the shot still has that the cast no longer lists (so none is dropped unseen).
+  const names = [...new Set([...(project.characters || []).map((person) => person.name), ...shot.characters])];
+  const present = names.map((name) => h("input", { type: "checkbox", value: name, checked: shot.characters.includes(name) }));
   const form = h("form", { class: "stack shot-editor", novalidate: true });
   const dialog = h("dialog", { class: "editor", "aria-label": `${t("edit")} ${shot.shot_id}` }, form);
   const done = async () => {
@@ -43,6 +47,8 @@ export function editShot(project, shot, refresh) {
         motion: controls.motion.value || null,
         transition: controls.transition.value || null,
         voice: controls.voice.value || null,
+        characters: present.filter((box) => box.checked).map((box) => box.value),
+        speakers: controls.speakers.value.split(/[,，]/).map((name) => name.trim()).filter(Boolean),
       };
       for (const name of ["keyframe", "audio"]) {
         const file = controls[name].files[0];
@@ -88,6 +94,14 @@ export function editShot(project, shot, refresh) {
     field(t("prompt"), controls.prompt, "prompt"),
     field(t("negativePrompt"), controls.negative_prompt, "negative_prompt"),
     field(t("narration"), controls.narration, "narration"),
+    h(
+      "fieldset",
+      { class: "field shot-characters", dataset: { field: "characters" } },
+      h("legend", {}, t("inThisShot")),
+      names.length ? present.map((box, i) => h("label", { class: "check" }, box, ` ${names[i]}`)) : h("p", { class: "muted" }, t("castNone")),
+      h("p", { class: "field-error", role: "alert" }),
+    ),
+    field(t("speakers"), controls.speakers, "speakers"),
     h("div", { class: "grid-fields" }, field(t("camera"), controls.camera, "camera"), field(t("duration"), controls.duration, "duration"), field(t("motion"), controls.motion, "motion"), field(t("transition"), controls.transition, "transition"), field(t("voice"), controls.voice, "voice")),
     field(t("ownKeyframe"), controls.keyframe, "keyframe"),
     field(t("ownAudio"), controls.audio, "audio"),

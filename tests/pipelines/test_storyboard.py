@@ -47,9 +47,10 @@ class FakeLLM:
 
 
 def test_character_descriptions_are_injected_into_their_scenes():
-    scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano", "camera": "push_in"}
+    scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano", "camera": "push_in", "speakers": []}
+    pepper = {"name": "Pepper", "description": "a small black cat with a red collar", "voice_description": "a purr"}
     answer = {
-        "characters": [{"name": "Pepper", "description": "a small black cat with a red collar"}],
+        "characters": [pepper],
         "scenes": [
             {**scene, "prompt": "a lighthouse at night", "characters": ["Pepper", "Ghost"]},
             {**scene, "prompt": "a boat in a storm", "characters": []},
@@ -60,6 +61,7 @@ def test_character_descriptions_are_injected_into_their_scenes():
     assert first.prompt == "a lighthouse at night; Pepper: a small black cat with a red collar"
     assert first.characters == ["Pepper"]  # an unknown name is dropped
     assert second.prompt == "a boat in a storm" and second.negative_prompt
+    assert board.characters[0].voice_description == "a purr"
 
 
 def test_llm_failure_falls_back_with_a_warning():

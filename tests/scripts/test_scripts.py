@@ -56,7 +56,7 @@ def test_fetch_weights_licence_clean_plans_only_commercial_models(tmp_path):
     result = run("fetch_weights.py", "--dry-run", "--licence-clean", "--dest", str(tmp_path))
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["llm", "t2i-zimage", "t2i-flux2", "i2v-wan", "music"]
+    assert names == ["llm", "t2i-zimage", "t2i-flux2", "ip-adapter", "i2v-wan", "music"]
     assert "NOT for commercial use" not in result.stdout and "sdxl-turbo" not in result.stdout
 
 

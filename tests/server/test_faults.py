@@ -45,10 +45,17 @@ def test_out_of_memory_in_frames_then_the_next_task_succeeds(client, registry, m
     real_free = models.diffusion.free_accelerator_memory
     monkeypatch.setattr(models.diffusion, "free_accelerator_memory", lambda: (freed.append(1), real_free()))
 
-    def oom(**kwargs):
-        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+    class OutOfMemoryPipe:
+        """The real pipeline (its adapter settings too) whose denoising call runs out of memory."""
 
-    monkeypatch.setattr(runtime, "pipe", oom)
+        def __getattr__(self, name):
+            return getattr(real_pipe, name)
+
+        def __call__(self, **kwargs):
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    real_pipe = runtime.pipe
+    monkeypatch.setattr(runtime, "pipe", OutOfMemoryPipe())
     task = client.post("/frames?wait=60", json=FRAMES).json()
     assert task["status"] == "error"
     assert task["error"]["code"] == "out_of_memory" and task["error"]["stage"] == "frames"

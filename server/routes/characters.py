@@ -1,0 +1,105 @@
+"""A project's cast: list, add, edit, delete characters, and draw a character's design again."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from pipelines.cast import MAX_CHARACTERS
+from pipelines.specs import InvalidInput, blame
+from server import cast_edits
+from server.auth import Caller
+from server.errors import ApiError
+from server.project_schemas import CharacterRegenerateCreate
+from server.projects import Project
+from server.routes.common import jobs_of
+from server.routes.projects import RESPONSES, WORK_RESPONSES, editing, owned_project
+from server.routes.shots import start_render
+from server.schemas import (
+    CharacterCreate,
+    CharacterListPublic,
+    CharacterPublic,
+    CharacterUpdate,
+    TaskCreatedPublic,
+)
+
+router = APIRouter(tags=["characters"])
+PATH = "/projects/{project_id}/characters"
+
+
+def owned_character(project: Project, name: str):
+    character = project.character(name)
+    if character is None:
+        raise ApiError(404, "no such character")
+    return character
+
+
+def checked_fields(request: Request, owner: str, body) -> dict:
+    """The fields a request sets; its files checked to be the caller's picture and speech clip, its
+    voice one the speech engine has (or, for an engine that clones voices, a clip)."""
+    fields = body.model_dump(exclude_unset=True)
+    resolve = jobs_of(request).resolver(owner)
+    if fields.get("reference"):
+        with blame("reference"):
+            resolve.image(fields["reference"])
+    if voice := fields.get("voice"):
+        tts = jobs_of(request).registry.loaded("tts")  # loaded before the server is ready
+        with blame("voice"):
+            spoken = str(resolve.audio(voice)) if voice.startswith("/data/") else voice
+            if tts is not None:
+                tts.check_voice(spoken)
+    for name in ("description", "voice_description", "strength"):
+        if name in fields and fields[name] is None:
+            raise InvalidInput("may not be null", name)
+    return fields
+
+
+@router.get(PATH, response_model=CharacterListPublic, responses=RESPONSES)
+def list_characters(project_id: str, request: Request, owner: Caller):
+    return {"characters": owned_project(request, project_id, owner).characters}
+
+
+@router.post(PATH, status_code=201, response_model=CharacterPublic, responses=RESPONSES)
+def add_character(project_id: str, body: CharacterCreate, request: Request, owner: Caller):
+    """A new character; shots that already name it are conditioned on it from their next render."""
+    fields = checked_fields(request, owner, body)
+    with editing(request, project_id, owner) as project:
+        if len(project.characters) >= MAX_CHARACTERS:
+            raise InvalidInput(f"a cast has at most {MAX_CHARACTERS} characters", "name")
+        try:
+            character = cast_edits.add_character(project, fields)
+        except KeyError:
+            raise ApiError(409, "a character of that name exists", code="character_exists") from None
+    headers = {"Location": f"/projects/{project_id}/characters/{character.name}"}
+    return JSONResponse(character.model_dump(), status_code=201, headers=headers)
+
+
+@router.patch(PATH + "/{name}", response_model=CharacterPublic, responses=RESPONSES)
+def update_character(project_id: str, name: str, body: CharacterUpdate, request: Request, owner: Caller):
+    """Any field; the shots it changes become stale (identity: keyframe and clip; voice: narration)."""
+    fields = checked_fields(request, owner, body)
+    with editing(request, project_id, owner) as project:
+        character = owned_character(project, name)
+        cast_edits.patch_character(project, character, fields)
+    return character
+
+
+@router.delete(PATH + "/{name}", status_code=204, responses=RESPONSES)
+def delete_character(project_id: str, name: str, request: Request, owner: Caller):
+    """Gone from the cast and from its shots; its quotes go back to the narrator."""
+    with editing(request, project_id, owner) as project:
+        cast_edits.delete_character(project, owned_character(project, name))
+
+
+@router.post(PATH + "/{name}/regenerate", status_code=202, response_model=TaskCreatedPublic, responses=WORK_RESPONSES)
+def regenerate_design(project_id: str, name: str, body: CharacterRegenerateCreate, request: Request, owner: Caller):
+    """Draw the character's design portrait again (a new seed unless given): a task; shots it is the
+    identity of become stale."""
+    with editing(request, project_id, owner, edits_only=False) as project:
+        character = owned_character(project, name)
+        before = project.model_copy(deep=True)  # the project changes only once the task is accepted
+        cast_edits.redesign(project, character, body.seed)
+        try:
+            created = start_render(request, owner, project, "cast", [])
+        except Exception:
+            project.characters, project.shots = before.characters, before.shots
+            raise
+    return JSONResponse(created, status_code=202, headers={"Location": f"/tasks/{created['task_id']}"})

@@ -1,0 +1,68 @@
+"""The cast's rules: merging the caller's characters into the storyboard's, design seeds, which
+pictures a shot's keyframe is conditioned on, and how keyframes with identities are batched."""
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.cast import check_cast, design_size, identities, merge_cast, seeded
+from pipelines.frames import batches
+from pipelines.specs import Character, FrameSpec, Identity, Shot
+
+
+def person(name: str, **fields) -> Character:
+    return Character(name=name, description=fields.pop("description", f"{name} looks"), **fields)
+
+
+def test_the_callers_characters_replace_the_storyboards_by_name_and_join_at_the_end():
+    found = [person("Fox"), person("Owl")]
+    given = [person("Owl", description="", reference=Path("/r/owl.png")), person("Badger")]
+    merged = merge_cast(found, given)
+    assert [c.name for c in merged] == ["Fox", "Owl", "Badger"]
+    assert merged[1].reference == Path("/r/owl.png") and merged[1].description == "Owl looks"  # kept
+    assert merge_cast(found, []) == found
+
+
+def test_design_seeds_are_the_characters_own_or_follow_the_render_seed():
+    cast = seeded([person("Fox"), person("Owl", design_seed=7)], base_seed=1)
+    assert cast[1].design_seed == 7
+    assert cast[0].design_seed == seeded([person("Fox")], base_seed=1)[0].design_seed  # stable
+    assert cast[0].design_seed != seeded([person("Fox")], base_seed=2)[0].design_seed
+
+
+def test_a_shot_is_conditioned_on_the_characters_it_names_in_its_order():
+    cast = [person("Fox", reference=Path("/r/fox.png"), strength=0.8), person("Owl"), person("Cat", strength=0)]
+    designs = {"Owl": Path("/d/owl.png"), "Cat": Path("/d/cat.png")}
+    shot = Shot(scene_id="s1", title="", prompt="p", narration="n", characters=["Owl", "Fox", "Cat", "Nobody"])
+    assert identities(shot, cast, designs) == [
+        Identity(image=Path("/d/owl.png"), strength=0.6),  # no reference: its design
+        Identity(image=Path("/r/fox.png"), strength=0.8),  # its reference wins over a design
+    ]  # strength 0 and names not in the cast condition nothing
+
+
+def test_keyframes_share_a_call_only_with_the_same_identities():
+    face = [Identity(image=Path("/a.png"), strength=0.5)]
+    specs = [FrameSpec(scene_id=f"s{i}", prompt="p", identities=face if i % 2 else []) for i in range(5)]
+    chunks = list(batches([(spec, None, None) for spec in specs], 2))
+    assert [[job[0].scene_id for job in chunk] for _, chunk in chunks] == [["s0", "s2"], ["s4"], ["s1", "s3"]]
+    assert [start for start, _ in chunks] == [0, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "cast",
+    [
+        [person("A"), person("A")],
+        [person(" ")],
+        [person("A", strength=1.5)],
+        [person("A", description="x" * 401)],
+        [person(f"c{i}") for i in range(17)],
+    ],
+)
+def test_bad_casts_are_refused(cast):
+    with pytest.raises(ValueError):
+        check_cast(cast)
+
+
+def test_designs_are_square_within_the_pixel_budget():
+    assert design_size(1_048_576) == (512, 512)
+    assert design_size(100 * 100) == (96, 96)
