@@ -400,7 +400,7 @@ def build(out_root: Path, force: bool = False) -> None:
     for name, builder in BUILDERS.items():
         target = out_root / name
         if not force and (target / STAMP).is_file() and (target / STAMP).read_text() == BUILD_VERSION:
-            print(f"{name:8s} up to date  {target}")
+            print(f"{name:10s} up to date  {target}")
             continue
         started = time.perf_counter()
         staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_root))
@@ -411,7 +411,7 @@ def build(out_root: Path, force: bool = False) -> None:
             staging.rename(target)  # atomic: a half-built folder is never left under the role's name
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        print(f"{name:8s} built in {time.perf_counter() - started:5.1f}s  {target}")
+        print(f"{name:10s} built in {time.perf_counter() - started:5.1f}s  {target}")
 
 
 def main(argv: list[str] | None = None) -> int:

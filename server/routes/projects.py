@@ -75,6 +75,8 @@ def check_idle(request: Request, project: Project, edits_only: bool = True) -> N
     regenerate also waits for a paused one (resume or cancel it)."""
     task = jobs_of(request).store.get(project.task_id) if project.task_id else None
     busy = BUSY if edits_only else (*BUSY, "paused")
+    if task is not None and task.kind == "storyboard" and project.status == "ready":
+        return  # its shots and cast are in place: what is left of that task touches the project no more
     if task is not None and task.status in busy:
         what = "resume or cancel it" if task.status == "paused" else "pause or cancel it"
         raise ApiError(409, f"the project's task {task.task_id} is {task.status}; {what} first", code="project_busy")
