@@ -47,6 +47,9 @@ class ModelRegistry:
         self.placement = placement or placement_from(settings)
         self._models: dict[str, object] = {}
         self._lock = threading.RLock()
+        # The speech runtime last loaded, kept after an unload (residency=stage): its voice lists
+        # answer which voices a request may name without loading the model again.
+        self.speech = None
 
     def backend(self, role: str) -> str:
         return getattr(self.settings, f"{role}_backend")
@@ -68,13 +71,16 @@ class ModelRegistry:
                 options = {"ip_adapter_folder": self.settings.role_path("ip_adapter")} if role == "t2i" else {}
                 runtime = runtime_class(self.settings.role_path(role), self.placement, **options)
                 runtime.identity = self.identity(role, runtime)
+                if role == "tts":
+                    self.speech = runtime
                 logger.info("loaded {} ({}) in {:.2f}s", role, runtime.name, runtime.load_seconds)
                 self._models[role] = runtime
             return self._models[role]
 
-    def loaded(self, role: str):
-        """The role's runtime if it is loaded, without loading it (no lock: never waits for a load)."""
-        return self._models.get(role)
+    def check_voice(self, voice: str) -> None:
+        """ValueError for a voice the speech engine does not have (nothing to check before it loads)."""
+        if self.speech is not None:
+            self.speech.check_voice(voice)
 
     def identity(self, role: str, runtime) -> str:
         """What the artifact store keys a model's outputs on: the fingerprints of its folder and of

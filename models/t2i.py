@@ -26,7 +26,7 @@ ADAPTER_SUBFOLDER = "sdxl_models"
 ADAPTER_WEIGHTS = "ip-adapter_sdxl_vit-h.safetensors"
 IMAGE_ENCODER = "models/image_encoder"
 
-Identity = tuple[Image.Image, float]  # a character's identity image and its strength, 0..1
+IdentityImage = tuple[Image.Image, float]  # a character's identity image and its strength, 0..1
 
 
 class TextToImageRuntime:
@@ -87,7 +87,7 @@ class TextToImageRuntime:
         negative_prompts: list[str] | None = None,
         cancel: CancelToken | None = None,
         on_step: Callable[[int, int], None] | None = None,
-        identities: list[Identity] | None = None,
+        identities: list[IdentityImage] | None = None,
     ) -> list[Image.Image]:
         """One image per prompt, one seed per image, in a single batched call.
 
@@ -118,7 +118,7 @@ class TextToImageRuntime:
         )
         return [image.convert("RGB") for image in result.images]
 
-    def _identity_arguments(self, identities: list[Identity], width: int, height: int, guidance: float) -> dict:
+    def _identity_arguments(self, identities: list[IdentityImage], width: int, height: int, guidance: float) -> dict:
         """The pipeline arguments for a call's identities; the adapter's scale is set per call.
 
         None: scale 0 and zero image embeddings, so the adapter's attention is skipped and the
@@ -158,7 +158,7 @@ def check_ip_adapter(folder: Path) -> None:
     check_model_dir("ip-adapter", folder, folder / IMAGE_ENCODER)
 
 
-def checked_identities(identities: list[Identity] | None) -> list[Identity]:
+def checked_identities(identities: list[IdentityImage] | None) -> list[IdentityImage]:
     """Identity pairs validated, their images in RGB (a portrait's alpha channel means nothing here)."""
     checked = []
     for index, pair in enumerate(identities or []):

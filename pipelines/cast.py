@@ -7,6 +7,7 @@ images; every quote a character says is spoken in its voice (`pipelines.dialogue
 """
 
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,19 @@ DESIGN_SIDE = 512  # design portraits are square, this wide unless the pixel bud
 DESIGN_NEGATIVE = "crowd, several people, text, watermark, cropped face, blurry"
 
 
+def valid_name(name: str) -> bool:
+    """A name a cast can hold: it is part of a URL and of what a person reads, so no slashes, no
+    control or invisible characters, not only dots, no space around it."""
+    return (
+        0 < len(name) <= MAX_NAME_CHARS
+        and name == name.strip()
+        and not set(name) <= {"."}
+        and not any(
+            ch in "/\\" or unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name
+        )
+    )
+
+
 def check_cast(cast: list[Character]) -> None:
     if len(cast) > MAX_CHARACTERS:
         raise ValueError(f"a cast has at most {MAX_CHARACTERS} characters")
@@ -29,8 +43,8 @@ def check_cast(cast: list[Character]) -> None:
     if len(set(names)) != len(names):
         raise ValueError("character names must be unique")
     for character in cast:
-        if not character.name.strip() or len(character.name) > MAX_NAME_CHARS:
-            raise ValueError(f"a character's name must be 1-{MAX_NAME_CHARS} characters")
+        if not valid_name(character.name):
+            raise ValueError(f"{character.name!r} is not a name a character can have")
         if len(character.description) > MAX_DESCRIPTION_CHARS:
             raise ValueError(f"a character's description is longer than {MAX_DESCRIPTION_CHARS} characters")
         if not 0 <= character.strength <= 1:
@@ -130,5 +144,5 @@ def identities(shot: Shot, cast: list[Character], designs: dict[str, Path]) -> l
 
 def dialogue(shot: Shot, cast: list[Character]) -> list[Part]:
     """The shot's quotes in their speakers' voices; none (one voice for the line) without speakers."""
-    parts = parts_of(shot.narration, shot.speakers, cast, None)
+    parts = parts_of(shot.narration, shot.speakers, cast)
     return parts if any(part.speaker for part in parts) else []

@@ -35,7 +35,7 @@ def quote_count(text: str) -> int:
     return sum(quoted for _, quoted in quoted_spans(text))
 
 
-def parts_of(text: str, speakers: list[str], cast: list[Character], narrator: str | None) -> list[Part]:
+def parts_of(text: str, speakers: list[str], cast: list[Character]) -> list[Part]:
     """The narration as parts with their speaker and voice; neighbours with one voice are merged,
     and a part with nothing to say (spaces, punctuation) joins the part before it."""
     voices = {c.name: c.voice for c in cast}
@@ -47,7 +47,7 @@ def parts_of(text: str, speakers: list[str], cast: list[Character], narrator: st
             name = speakers[quote] if quote < len(speakers) else None
             speaker = name if name in voices else None
             quote += 1
-        voice = voices[speaker] if speaker else narrator
+        voice = voices[speaker] if speaker else None  # None: the line's own voice
         silent = not any(ch.isalnum() for ch in piece)
         if parts and (silent or (parts[-1].speaker, parts[-1].voice) == (speaker, voice)):
             parts[-1] = parts[-1].model_copy(update={"text": parts[-1].text + piece})

@@ -97,7 +97,7 @@ def make_frames(
         raise ValueError("this image model takes no identity images (no IP-Adapter loaded)")
     jobs = []
     for spec in specs:
-        # Keys without identities stay as they were: a keyframe drawn before the cast existed is reused.
+        # A keyframe with no identities is keyed as before casts existed (the model's identity aside).
         faces = {"faces": [(content_key(i.image), i.strength) for i in spec.identities]} if spec.identities else {}
         key = key_of(
             stage="frame",

@@ -10,7 +10,7 @@ import soundfile
 
 from models.cancel import CancelToken
 from pipelines import ffmpeg
-from pipelines.artifact_store import ArtifactStore, key_of
+from pipelines.artifact_store import ArtifactStore, content_key, key_of
 from pipelines.specs import Audio, Line, check_scene_ids
 from pipelines.text import detect_language, sentences, speakable
 
@@ -59,6 +59,11 @@ def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float)
     return np.concatenate(chunks), rate, timed
 
 
+def voice_key(voice: str | None) -> str | None:
+    """A voice as a key holds it: a speech clip (an absolute path) by its content, a name as it is."""
+    return content_key(Path(voice)) if voice and Path(voice).is_absolute() else voice
+
+
 def make_narration(
     lines: list[Line],
     out_dir: Path,
@@ -83,7 +88,7 @@ def make_narration(
         suffix = f".{fmt}"
         # A line with characters' parts: each part in its voice (None: the line's); the key names them.
         parts = [(p.text, p.voice or voice) for p in line.parts] or [(line.text, voice)]
-        voiced = {"parts": parts} if line.parts else {}
+        voiced = {"parts": [(text, voice_key(v)) for text, v in parts]} if line.parts else {}
         key = key_of(
             stage="narration",
             text=line.text,

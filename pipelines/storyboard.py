@@ -12,6 +12,7 @@ from loguru import logger
 
 from models.cancel import CancelToken
 from models.errors import Cancelled
+from pipelines.cast import valid_name
 from pipelines.dialogue import quote_count
 from pipelines.specs import CAMERAS, Character, Scene, Storyboard
 from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
@@ -121,6 +122,17 @@ def llm_messages(texts: list[str], style: str) -> list[dict]:
     ]
 
 
+def kept_cast(found: list[Character]) -> list[Character]:
+    """The LLM's cast with names a cast can hold (pipelines.cast.valid_name), trimmed, each once, and
+    never the narrator."""
+    kept: dict[str, Character] = {}
+    for character in found:
+        name = re.sub(r"\s+", " ", character.name).strip()
+        if valid_name(name) and name.lower() != "narrator" and name not in kept:
+            kept[name] = character.model_copy(update={"name": name})
+    return list(kept.values())
+
+
 def with_characters(prompt: str, names: list[str], cast: dict[str, str]) -> str:
     """Append each present character's fixed description, so faces and clothes match across scenes."""
     looks = [f"{name}: {cast[name]}" for name in names if name in cast]
@@ -152,7 +164,7 @@ def make_storyboard(
         try:
             answer = llm.generate_json(llm_messages(texts, style), schema(len(texts)), max_new_tokens, cancel)
             plan = answer["scenes"]
-            cast = [Character(**c) for c in answer["characters"]]
+            cast = kept_cast([Character(**c) for c in answer["characters"]])
         except Cancelled:
             raise
         except Exception as error:  # any LLM failure falls back; the render goes on

@@ -9,13 +9,15 @@ from collections.abc import Callable
 from pipelines.specs import Character
 from server.projects import Project, ProjectCharacter, Shot
 
+NO_CAST = {"looks": {}, "voices": {}}  # what a shot naming nobody was made from (and a take made before casts)
+
 
 # Lists, not tuples: these are kept in takes as JSON and compared after a restart.
-def looks_of(character: ProjectCharacter) -> list:
-    """What a keyframe conditioned on this character depends on."""
+def looks_of(project: Project, character: ProjectCharacter) -> list:
+    """What a keyframe conditioned on this character depends on (a design is drawn in the style)."""
     if character.reference:
         return ["reference", character.reference, character.strength]
-    return ["design", character.description, character.design_seed, character.strength]
+    return ["design", character.description, character.design_seed, character.strength, project.style]
 
 
 def sound_of(project: Project, character: ProjectCharacter) -> list:
@@ -29,7 +31,7 @@ def sound_of(project: Project, character: ProjectCharacter) -> list:
 
 def cast_inputs(project: Project, shot: Shot) -> dict:
     """The part of the cast a shot's files were made from."""
-    looks = {n: looks_of(c) for n in shot.characters if (c := project.character(n))}
+    looks = {n: looks_of(project, c) for n in shot.characters if (c := project.character(n))}
     voices = {n: sound_of(project, c) for n in dict.fromkeys(shot.speakers) if (c := project.character(n))}
     return {"looks": looks, "voices": voices}
 

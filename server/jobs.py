@@ -112,7 +112,9 @@ class Jobs:
 
     def resolver(self, owner: str) -> FileResolver:
         """What turns a request's `/data/` reference into a file, seen as `owner` sees the data root."""
-        return FileResolver(self.settings.data_dir, lambda parts: self.readable(parts, owner))
+        return FileResolver(
+            self.settings.data_dir, lambda parts: self.readable(parts, owner), self.registry.check_voice
+        )
 
     def new_task_id(self, kind: str) -> str:
         return f"{kind[:2]}_{secrets.token_hex(8)}"

@@ -5,7 +5,7 @@ the shots. No HTTP, no threads: the routes hold the store's lock around each cal
 import secrets
 
 from pipelines.specs import InvalidInput, Scene
-from server.cast_edits import cast_inputs, stale_for_cast
+from server.cast_edits import NO_CAST, cast_inputs, stale_for_cast
 from server.projects import ARTIFACTS, OPTION_STALES, STALES, Project, Shot, Take, new_take_id
 
 INPUT_FIELDS = (
@@ -108,7 +108,7 @@ def select_take(project: Project, shot: Shot, take_id: str) -> None:
             shot.mark(groups)
     if take.inputs.get("last") != (shot is project.shots[-1]):
         shot.mark({"clip"})
-    shot.mark(stale_for_cast(shot, take.inputs.get("cast", {}), cast_inputs(project, shot)))
+    shot.mark(stale_for_cast(shot, take.inputs.get("cast", NO_CAST), cast_inputs(project, shot)))
 
 
 def change_options(project: Project, options: dict) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from loguru import logger
 
+from pipelines.artifact_store import content_key
 from pipelines.cast import design_id
 from pipelines.contact_sheet import make_contact_sheet
 from pipelines.fonts import find_font
@@ -53,7 +54,7 @@ def link_design(job, project: Project, name: str, path: Path) -> str | None:
     character = project.character(name)
     if character is None:
         return None
-    target = project_dir(job, project) / "cast" / f"{design_id(name)}-{character.design_seed}{path.suffix}"
+    target = project_dir(job, project) / "cast" / f"{design_id(name)}-{content_key(path)[:12]}{path.suffix}"
     character.design = paths.url_of(job.store.place(path, target), job.settings.data_dir)
     return character.design
 
@@ -130,23 +131,34 @@ def finish_project_render(job, out) -> None:
         job.jobs.projects.save(project)
 
 
+def own_file(job, project: Project, url: str | None, name: str) -> str | None:
+    """A file the caller gave, linked into the project's folder (its task may be deleted); its URL."""
+    if not url:
+        return None
+    given = job.resolve(url)
+    target = project_dir(job, project) / "own" / f"{name}{given.suffix}"
+    return paths.url_of(job.store.place(given, target), job.settings.data_dir)
+
+
 def adopt_rendered(job, project: Project, out) -> None:
     seeds = {frame.scene_id: frame.seed for frame in out.frames}
     carried = {item["scene_id"]: dict(item) for item in job.request.get("storyboard") or []}
     for scene_id, item in carried.items():  # a shot's own files move into the project: its task may go
         for name in ("frame", "audio"):
-            if item.get(name):
-                own = job.resolve(item[name])
-                target = project_dir(job, project) / "own" / f"{scene_id}-{name}{own.suffix}"
-                item[name] = paths.url_of(job.store.place(own, target), job.settings.data_dir)
+            item[name] = own_file(job, project, item.get(name), f"{scene_id}-{name}")
     project.shots = [
         shot_from_scene(scene, seeds[scene.scene_id], carried.get(scene.scene_id))
         for scene in out.storyboard.storyboard
     ]
     project.characters = adopt_cast(out.storyboard.characters)
-    for given in job.request.get("characters") or []:  # what the caller gave, as its /data/ URLs
+    for given in job.request.get("characters") or []:  # the caller's files move into the project too
         if (character := project.character(given["name"])) is not None:
-            character.reference, character.voice = given.get("reference"), given.get("voice")
+            character.reference = own_file(
+                job, project, given.get("reference"), f"{design_id(given['name'])}-reference"
+            )
+            voice = given.get("voice")
+            is_clip = bool(voice) and voice.startswith(paths.PREFIX)
+            character.voice = own_file(job, project, voice, f"{design_id(given['name'])}-voice") if is_clip else voice
     for name, path in out.designs.items():
         link_design(job, project, name, path)
     project.language = out.storyboard.language

@@ -163,8 +163,12 @@ class ProjectStore:
             "CREATE TABLE IF NOT EXISTS projects (project_id TEXT PRIMARY KEY, seq INTEGER, owner TEXT, data TEXT)"
         )
         self._projects: dict[str, Project] = {}
-        for (data,) in self._db.execute("SELECT data FROM projects ORDER BY seq"):
-            project = Project.model_validate_json(data)
+        for project_id, data in self._db.execute("SELECT project_id, data FROM projects ORDER BY seq"):
+            try:
+                project = Project.model_validate_json(data)
+            except ValueError as error:  # one damaged row must not keep the server from starting
+                logger.error("project {} in the job table cannot be read, left out: {}", project_id, error)
+                continue
             self._projects[project.project_id] = project
         self._seq = max((p.seq for p in self._projects.values()), default=0)
         self.lock = self._lock  # held by whoever edits a project, so two edits never interleave

@@ -13,11 +13,17 @@ from server import paths, uploads
 
 class FileResolver:
     """Turns a request's `/data/...` reference into a file of the data root the caller may read:
-    a file of one of its tasks, or one of its uploads."""
+    a file of one of its tasks, or one of its uploads; and a voice into one the engine speaks."""
 
-    def __init__(self, data_dir: Path, readable: Callable[[tuple[str, ...]], bool]):
+    def __init__(
+        self,
+        data_dir: Path,
+        readable: Callable[[tuple[str, ...]], bool],
+        check_voice: Callable[[str], None] = lambda voice: None,
+    ):
         self.data_dir = data_dir
         self.readable = readable
+        self.check_voice = check_voice
 
     def __call__(self, value: str) -> Path:
         try:
@@ -34,6 +40,12 @@ class FileResolver:
         path = self(value)
         uploads.check_audio(path)
         return path
+
+    def voice(self, value: str) -> str:
+        """A voice of the speech engine, or the caller's speech clip (its path) for one that clones."""
+        spoken = str(self.audio(value)) if value.startswith(paths.PREFIX) else value
+        self.check_voice(spoken)
+        return spoken
 
 
 def keyframe(value: str, scene_id: str, settings, task_dir: Path, resolve: FileResolver) -> str:
@@ -75,9 +87,9 @@ def cast_of(request: dict, resolve: FileResolver) -> list[Character]:
         if item.get("reference"):
             with blame(f"characters[{index}].reference"):
                 fields["reference"] = resolve.image(item["reference"])
-        if (item.get("voice") or "").startswith(paths.PREFIX):
+        if item.get("voice"):
             with blame(f"characters[{index}].voice"):
-                fields["voice"] = str(resolve.audio(item["voice"]))
+                fields["voice"] = resolve.voice(item["voice"])
         cast.append(Character(**{"description": "", **fields}))
     with blame("characters"):
         check_cast(cast)

@@ -2,9 +2,9 @@
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from pipelines.cast import MAX_CHARACTERS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
+from pipelines.cast import MAX_CHARACTERS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, valid_name
 from pipelines.compose import ALL_TRANSITIONS
 from pipelines.narration import MAX_LINE_CHARS
 from pipelines.render_options import MAX_FADE_SECONDS, MAX_SHOTS
@@ -39,7 +39,7 @@ def no_nul(value):
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)  # JSON types as documented
 
     @field_validator("*", mode="after")
     @classmethod
@@ -181,7 +181,7 @@ class MusicCreate(Body):
     volume: float = Field(0.25, ge=0, le=1)
     fade_in: float = Field(1.5, ge=0, le=MAX_FADE_SECONDS)
     fade_out: float = Field(2.0, ge=0, le=MAX_FADE_SECONDS)
-    duck: bool = True
+    duck: StrictBool = True
 
 
 class RenderOptionsCreate(Body):
@@ -190,15 +190,28 @@ class RenderOptionsCreate(Body):
     video: RenderVideo = Field(default_factory=RenderVideo)
     voice: str | None = Field(None, max_length=100)
     speed: float = Field(1.0, ge=0.5, le=2.0)
-    music: bool | MusicCreate = False
-    subtitles: bool = True
+    music: StrictBool | MusicCreate = False
+    subtitles: StrictBool = True
     aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
 
 
+def checked_name(name: str) -> str:
+    if not valid_name(name):
+        raise ValueError("a name has 1-60 characters, no slash, no control characters, no space around it")
+    return name
+
+
 CharacterName = Annotated[
-    str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^/\\\x00-\x1f]*[^/\\\s][^/\\\x00-\x1f]*$")
+    str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^/\\]+$"), AfterValidator(checked_name)
 ]
-Voice = Annotated[str, Field(max_length=1000, description="a voice of the engine, or a /data/ URL of a speech clip")]
+Voice = Annotated[
+    str,
+    Field(
+        max_length=1000,
+        pattern=r"^(/data/.+|[^/\\]+)$",
+        description="a voice of the engine (GET /system lists them), or a /data/ URL of a speech clip",
+    ),
+]
 Strength = Annotated[float, Field(ge=0, le=1, description="how strongly keyframes follow its identity image")]
 
 

@@ -1,5 +1,7 @@
 """A project's cast: list, add, edit, delete characters, and draw a character's design again."""
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -9,8 +11,8 @@ from server import cast_edits
 from server.auth import Caller
 from server.errors import ApiError
 from server.project_schemas import CharacterRegenerateCreate
-from server.projects import Project
-from server.routes.common import jobs_of
+from server.projects import Project, ProjectCharacter
+from server.routes.common import jobs_of, refuse_nulls
 from server.routes.projects import RESPONSES, WORK_RESPONSES, editing, owned_project
 from server.routes.shots import start_render
 from server.schemas import (
@@ -40,15 +42,10 @@ def checked_fields(request: Request, owner: str, body) -> dict:
     if fields.get("reference"):
         with blame("reference"):
             resolve.image(fields["reference"])
-    if voice := fields.get("voice"):
-        tts = jobs_of(request).registry.loaded("tts")  # loaded before the server is ready
+    if fields.get("voice"):
         with blame("voice"):
-            spoken = str(resolve.audio(voice)) if voice.startswith("/data/") else voice
-            if tts is not None:
-                tts.check_voice(spoken)
-    for name in ("description", "voice_description", "strength"):
-        if name in fields and fields[name] is None:
-            raise InvalidInput("may not be null", name)
+            resolve.voice(fields["voice"])
+    refuse_nulls(fields, ProjectCharacter)
     return fields
 
 
@@ -68,7 +65,7 @@ def add_character(project_id: str, body: CharacterCreate, request: Request, owne
             character = cast_edits.add_character(project, fields)
         except KeyError:
             raise ApiError(409, "a character of that name exists", code="character_exists") from None
-    headers = {"Location": f"/projects/{project_id}/characters/{character.name}"}
+    headers = {"Location": f"/projects/{project_id}/characters/{quote(character.name, safe='')}"}
     return JSONResponse(character.model_dump(), status_code=201, headers=headers)
 
 
@@ -95,6 +92,8 @@ def regenerate_design(project_id: str, name: str, body: CharacterRegenerateCreat
     identity of become stale."""
     with editing(request, project_id, owner, edits_only=False) as project:
         character = owned_character(project, name)
+        if not project.shots:
+            raise ApiError(409, "the project has no storyboard yet", code="no_shots")
         before = project.model_copy(deep=True)  # the project changes only once the task is accepted
         cast_edits.redesign(project, character, body.seed)
         try:

@@ -1,9 +1,13 @@
 """What the routes share: the caller's task by id, and a task as the API shows it."""
 
+import types
+import typing
 from datetime import UTC, datetime
 
 from fastapi import Request
+from pydantic import BaseModel
 
+from pipelines.specs import InvalidInput
 from server.errors import ApiError
 from server.jobs import Jobs
 from server.store import Task
@@ -19,6 +23,17 @@ def owned_task(request: Request, task_id: str, owner: str) -> Task:
     if task is None or task.owner != owner:
         raise ApiError(404, "no such task")
     return task
+
+
+def refuse_nulls(changes: dict, model: type[BaseModel], api_names: dict[str, str] | None = None) -> None:
+    """A PATCH's `null` is only for the fields the stored `model` lets be empty (say, a shot's own
+    keyframe); for any other it is a 400 naming the field as the caller sent it."""
+    named = {stored: sent for sent, stored in (api_names or {}).items()}
+    for name, value in changes.items():
+        annotation = model.model_fields[name].annotation
+        nullable = type(None) in typing.get_args(annotation) or annotation is types.NoneType
+        if value is None and not nullable:
+            raise InvalidInput("may not be null", named.get(name, name))
 
 
 def iso(timestamp: float | None) -> str | None:

@@ -78,7 +78,7 @@ def system(request: Request, owner: Caller):
             "max": jobs.settings.max_queue,
         },
         "versions": versions,
-        "voices": voices(jobs.registry.loaded("tts")),
+        "voices": voices(jobs.registry.speech),
     }
 
 

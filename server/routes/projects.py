@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pipelines.documents import MAX_TEXT_CHARS
 from pipelines.specs import InvalidInput, blame
 from pipelines.storyboard import MAX_STORY_CHARS
+from server import cast_edits
 from server import project_edits as edits
 from server.auth import Caller
 from server.errors import ERROR_RESPONSES, ApiError
@@ -181,7 +182,7 @@ def update_project(project_id: str, update: ProjectUpdate, request: Request, own
         if update.title is not None:
             project.title = update.title
         if update.style is not None:
-            project.style = update.style
+            cast_edits.edit_cast(project, lambda: setattr(project, "style", update.style))  # restyles designs
         if update.options is not None:
             options = update.options.model_dump()
             checked_options({"options": options, "style": project.style}, resolve)

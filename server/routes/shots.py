@@ -17,8 +17,8 @@ from server.project_schemas import (
     RegenerateCreate,
     ShotPublic,
 )
-from server.projects import Project
-from server.routes.common import jobs_of
+from server.projects import Project, Shot
+from server.routes.common import jobs_of, refuse_nulls
 from server.routes.projects import (
     FIELD_NAMES,
     RESPONSES,
@@ -46,9 +46,9 @@ def shot_changes(request: Request, owner: str, body) -> dict:
                 with blame(name):
                     (resolve.image if name == "keyframe" else resolve.audio)(value)
             changes[field] = value
-    for name in ("prompt", "negative_prompt", "narration", "characters", "title", "camera", "seed"):
-        if name in changes and changes[name] is None:
-            raise InvalidInput("may not be null", name)
+    if "index" in changes and changes["index"] is None:
+        raise InvalidInput("may not be null", "index")
+    refuse_nulls({k: v for k, v in changes.items() if k != "index"}, Shot, FIELD_NAMES)
     return changes
 
 

@@ -113,7 +113,7 @@ def test_two_characters_and_the_narrator_speak_in_three_coqui_voices(vits, tmp_p
     cast = [Character(name="Fox", description=""), Character(name="Owl", description="")]
     cast = cast_voices(cast, vits.character_voices("en"), narrator=None)
     assert [c.voice for c in cast] == ["ava", "ben"]
-    parts = parts_of(SAID, ["Fox", "Owl"], cast, None)
+    parts = parts_of(SAID, ["Fox", "Owl"], cast)
     assert "".join(p.text for p in parts) == SAID and [p.voice for p in parts] == [None, "ava", None, "ben"]
     store = ArtifactStore(tmp_path / "store")
     (line,) = make_narration([Line(scene_id="s1", text=SAID, parts=parts)], tmp_path, vits, store, language="en")

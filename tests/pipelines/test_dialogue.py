@@ -25,19 +25,19 @@ TEXTS = [
 def test_spans_and_parts_keep_the_text_exactly(text):
     assert "".join(piece for piece, _ in quoted_spans(text)) == text
     cast = [Character(name="Fox", description="", voice="v1"), Character(name="Owl", description="", voice="v2")]
-    parts = parts_of(text, ["Fox", "Owl"], cast, None)
+    parts = parts_of(text, ["Fox", "Owl"], cast)
     assert "".join(p.text for p in parts) == text
 
 
 def test_quotes_go_to_their_speakers_and_the_rest_to_the_narrator():
     cast = [Character(name="Fox", description="", voice="v1"), Character(name="Owl", description="", voice="v2")]
-    parts = parts_of(TEXTS[0], ["Fox", "Owl"], cast, None)
+    parts = parts_of(TEXTS[0], ["Fox", "Owl"], cast)
     assert [(p.speaker, p.voice) for p in parts] == [(None, None), ("Fox", "v1"), (None, None), ("Owl", "v2")]
     assert parts[1].text == "“Where did the moon go?”"
     # no labels, an unknown name, or "narrator": the quote stays with the narrator, merged into one part
-    assert [p.speaker for p in parts_of(TEXTS[0], [], cast, None)] == [None]
-    assert [p.speaker for p in parts_of(TEXTS[0], ["Badger", "narrator"], cast, None)] == [None]
-    quotes = [p for p in parts_of(TEXTS[2], ["Fox", "Fox"], cast, None) if p.speaker]
+    assert [p.speaker for p in parts_of(TEXTS[0], [], cast)] == [None]
+    assert [p.speaker for p in parts_of(TEXTS[0], ["Badger", "narrator"], cast)] == [None]
+    quotes = [p for p in parts_of(TEXTS[2], ["Fox", "Fox"], cast) if p.speaker]
     assert [p.text for p in quotes] == ['"wait"', '"go"']  # the unclosed quote is narration
 
 
@@ -59,7 +59,7 @@ def test_two_characters_and_the_narrator_speak_in_three_voices(tmp_path):
         narrator=None,
     )
     same = "The fox said, “Come with me.” The owl said, “Come with me.”"
-    parts = parts_of(same, ["Fox", "Owl"], cast, None)
+    parts = parts_of(same, ["Fox", "Owl"], cast)
     assert [p.speaker for p in parts] == [None, "Fox", None, "Owl"]
     store = ArtifactStore(tmp_path / "store")
     (voiced,) = make_narration([Line(scene_id="s1", text=same, parts=parts)], tmp_path / "a", tts, store, language="en")

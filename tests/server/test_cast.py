@@ -170,5 +170,38 @@ def test_a_one_shot_render_takes_a_cast_and_its_project_keeps_it(client):
     assert str(client.app.state.settings.data_dir) not in str(task["result"])  # no host path
     project = client.get(f"/projects/{task['result']['project_id']}").json()
     (kept,) = project["characters"]
-    assert (kept["reference"], kept["voice"], kept["strength"]) == (face, "en-us+f2", 0.9)
+    assert (kept["voice"], kept["strength"]) == ("en-us+f2", 0.9)
+    project_id = task["result"]["project_id"]
+    assert kept["reference"].startswith(f"/data/{project_id}/own/")  # the project's own copy: the task may go
+    assert local(client, kept["reference"]).read_bytes() == local(client, face).read_bytes()
     assert kept["design"] and client.get(kept["design"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("shots/s1", {"speakers": None}, "speakers"),
+        ("shots/s1", {"index": None}, "index"),
+        ("shots/s1", {"keyframe": None}, None),  # a shot's own keyframe may be cleared
+        ("characters/Mara", {"strength": None}, "strength"),
+        ("characters/Mara", {"voice": "/etc/hosts"}, "voice"),
+    ],
+)
+def test_nulls_and_host_paths_are_refused_where_a_field_cannot_hold_them(client, project, path, body, field):
+    answer = client.patch(f"/projects/{project['project_id']}/{path}", json=body)
+    if field is None:
+        assert answer.status_code == 200, answer.text
+        return
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["field"] == field
+    assert client.get(f"/projects/{project['project_id']}").status_code == 200
+
+
+def test_any_name_a_person_may_give_is_addressable(client, project):
+    project_id = project["project_id"]
+    for name in ("小明", "Dr. Who?", "100% Tom #2"):
+        answer = client.post(f"/projects/{project_id}/characters", json={"name": name})
+        assert answer.status_code == 201, answer.text
+        assert client.delete(answer.headers["location"]).status_code == 204
+    for name in (".", "..", "x\u2028y", " padded"):
+        assert client.post(f"/projects/{project_id}/characters", json={"name": name}).status_code == 400
