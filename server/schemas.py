@@ -265,6 +265,7 @@ class SystemPublic(BaseModel):
     memory: dict[str, float | None]
     queue: dict[str, int]
     versions: dict[str, str]
+    cluster: dict | None = None  # with S2V_RAY_ADDRESS: nodes, render slots, items done and lost
 
 
 class StatusPublic(BaseModel):
