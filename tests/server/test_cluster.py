@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from models.registry import ModelRegistry
 from pipelines.artifact_store import ArtifactStore
 from tests.server.conftest import serve, wait_status
 
@@ -134,6 +135,11 @@ def test_a_lost_worker_node_costs_only_its_item_in_flight(cluster, tiny_weights,
         again = client.post("/render", json=render("The lamp burned all night. The boat reached the harbour.", 99))
         assert wait_status(client, again.json()["task_id"], "done", "error", seconds=120)["status"] == "done"
         assert newcomer.items > 0  # the new slot took work
+
+        local = ModelRegistry(client.app.state.settings)  # the same weights folder, device and dtype
+        for role in ("llm", "t2i", "tts"):
+            proxy = client.app.state.jobs.registry.get(role)
+            assert proxy.identity == local.identity(role, proxy)  # artifact keys as without Ray
 
         system = client.get("/system").json()
         assert system["device"] == "ray:cpu" and {m["role"] for m in system["models"]} >= {"llm", "t2i", "tts"}
