@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -85,7 +86,18 @@ class SlotPool:
         auth = os.environ.setdefault("RAY_AUTH_MODE", "token")  # the cluster must be started with a token too
         if auth != "token":
             logger.warning("RAY_AUTH_MODE={}: anyone who reaches the Ray ports can run code on the cluster", auth)
-        ray.init(address=self.settings.ray_address, namespace="story2video", logging_level=logging.WARNING)
+        address = self.settings.ray_address
+        if address != "auto":  # Ray would retry a dead address for minutes: say so at once
+            host, port = address.rsplit(":", 1)
+            try:
+                socket.create_connection((host, int(port)), timeout=10).close()
+            except OSError as error:
+                raise ClusterError(f"no Ray head answers at {address} ({error.strerror or error})") from None
+        try:
+            ray.init(address=address, namespace="story2video", logging_level=logging.WARNING)
+        except Exception as error:  # no head there, another token, another Ray version
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ClusterError(f"cannot join the Ray cluster at {address}: {reason}") from None
         logger.info("connected to the Ray cluster at {}: {}", self.settings.ray_address, ray.cluster_resources())
         self._reconcile()
         self._watcher.start()

@@ -9,9 +9,12 @@ import time
 from collections import Counter
 
 import pytest
+from fastapi.testclient import TestClient
 
 from models.registry import ModelRegistry
 from pipelines.artifact_store import ArtifactStore
+from server.app import create_app, registry_for
+from tests.conftest import tiny_settings
 from tests.server.conftest import serve, wait_status
 
 STORIES = [
@@ -160,3 +163,14 @@ def test_a_lost_worker_node_costs_only_its_item_in_flight(cluster, tiny_weights,
         assert [n["alive"] for n in status["nodes"]].count(False) == 1
         assert {s["state"] for s in status["slots"]} == {"idle"}
         assert status["items_lost"] == len(pool.lost_items) and status["items_done"] == len(pool.done)
+
+
+def test_no_head_at_the_address_is_a_clear_error_at_once(tiny_weights, tmp_path):
+    settings = tiny_settings(tmp_path, ray_address="127.0.0.1:1", ray_resource="render_slot")
+    with ray_environment(), TestClient(create_app(settings, registry_for(settings))) as client:
+        deadline = time.monotonic() + 30
+        while (answer := client.get("/readyz").json())["error"]["code"] == "not_ready":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert answer["error"]["code"] == "cluster_unavailable"
+        assert "no Ray head answers at 127.0.0.1:1" in answer["error"]["message"]
