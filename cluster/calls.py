@@ -10,7 +10,6 @@ import inspect
 import queue
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +34,6 @@ def plain_attributes(runtime) -> dict:
 class CallRunner:
     def __init__(self, registry):
         self.registry = registry
-        self.items: Counter[str] = Counter()  # finished calls per "role.method"
         self._lock = threading.Lock()
         self._tokens: dict[str, CancelToken] = {}
         self._cancelled: set[str] = set()  # asked to stop before they started
@@ -62,7 +60,6 @@ class CallRunner:
             self._tokens[call_id] = token
         try:
             yield from self._run(token, role, method, dict(kwargs))
-            self.items[f"{role}.{method}"] += 1
         finally:
             token.cancel()  # a caller that stopped listening stops the work too, at its next step
             with self._lock:

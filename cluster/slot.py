@@ -49,6 +49,3 @@ class RenderSlot:
 
     def cancel(self, call_id: str) -> None:
         self.calls.cancel(call_id)
-
-    def items(self) -> dict[str, int]:
-        return dict(self.calls.items)

@@ -49,7 +49,6 @@ def test_progress_then_the_result():
     steps = [u for u in updates if u[0] == "step"]
     assert steps and steps[-1] == ("step", 12, 12)
     assert len(steps) < 12  # throttled: a fast loop does not flood the driver
-    assert runner.items["t2i.generate"] == 1
 
 
 def test_a_cancel_stops_the_loop_mid_item():
@@ -58,7 +57,6 @@ def test_a_cancel_stops_the_loop_mid_item():
     with pytest.raises(Cancelled):
         list(runner.run("c2", "t2i", "generate", {"steps": 500}))
     assert 0 < runner.registry.runtime.steps_run < 50
-    assert runner.items["t2i.generate"] == 0
 
 
 def test_a_cancel_that_arrives_first_stops_the_item_before_it_starts():
