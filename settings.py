@@ -1,5 +1,6 @@
 """The one settings object of the project: every knob is an `S2V_*` environment variable."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,12 @@ class Settings(BaseSettings):
     music_model: str = "music"
     music_backend: Literal["diffusers", "none"] = "diffusers"
 
+    # Scale-out on Ray (cluster/): unset, the models run in this process as always.
+    ray_address: str | None = None  # "auto" (a `ray start --head` on this machine) or host:port of the head
+    ray_resource: str = Field(default="GPU", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")  # one render slot per unit
+    ray_max_attempts: int = Field(default=3, ge=1, le=20)  # tries of one item on lost slots before the task fails
+    ray_slot_wait: float = Field(default=600.0, gt=0)  # seconds to wait for a live slot (models load first)
+
     @field_validator("weights_dir", "data_dir", "music_dir", "font_file", mode="after")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
@@ -84,6 +91,16 @@ class Settings(BaseSettings):
     def role_path(self, role: str) -> Path:
         folder = Path(getattr(self, f"{role}_model"))
         return folder if folder.is_absolute() else self.weights_dir / folder
+
+    @field_validator("ray_address", mode="after")
+    @classmethod
+    def _ray_address(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if value != "auto" and not re.fullmatch(r"[\w.-]+:\d{1,5}", value):
+            raise ValueError("S2V_RAY_ADDRESS must be 'auto' or host:port of a Ray head node")
+        return value
 
     @property
     def api_key_list(self) -> list[str]:

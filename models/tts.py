@@ -165,9 +165,10 @@ class EspeakRuntime:
         voices = subprocess.run([self.binary, "--voices"], capture_output=True, text=True, check=True).stdout
         self.voices = [line.split()[1] for line in voices.splitlines()[1:] if len(line.split()) > 1]
         listed = subprocess.run([self.binary, "--voices=variant"], capture_output=True, text=True, check=True).stdout
-        self.variants = {
-            line.split()[4].removeprefix("!v/") for line in listed.splitlines()[1:] if len(line.split()) > 4
-        }
+        # A tuple, not a set: plain data, which a Ray slot's description carries (cluster/calls.py).
+        self.variants = tuple(
+            sorted({line.split()[4].removeprefix("!v/") for line in listed.splitlines()[1:] if len(line.split()) > 4})
+        )
         self.load_seconds = time.perf_counter() - started
 
     def character_voices(self, language: str) -> list[str]:

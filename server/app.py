@@ -17,12 +17,21 @@ from settings import Settings, get_settings
 VERSION = "0.1.0"
 
 
+def registry_for(settings: Settings):
+    """The models in this process, or on a Ray cluster's render slots (Ray is imported only then)."""
+    if settings.ray_address:
+        from cluster.registry import RemoteRegistry
+
+        return RemoteRegistry(settings)
+    return ModelRegistry(settings)
+
+
 def create_app(settings: Settings | None = None, registry: ModelRegistry | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        jobs = Jobs(settings, registry or ModelRegistry(settings))
+        jobs = Jobs(settings, registry or registry_for(settings))
         app.state.jobs = jobs
         jobs.start()  # the worker loads and warms the models; /readyz says when it is done
         logger.info("serving on http://{}:{} (data in {})", settings.host, settings.port, settings.data_dir)

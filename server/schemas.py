@@ -326,6 +326,7 @@ class SystemPublic(BaseModel):
     queue: dict[str, int]
     versions: dict[str, str]
     voices: list[str] = Field(description="the voices a character or a render may take (the speech engine's)")
+    cluster: dict | None = None  # with S2V_RAY_ADDRESS: nodes, render slots, items done and lost
 
 
 class StatusPublic(BaseModel):

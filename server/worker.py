@@ -66,51 +66,86 @@ def release_memory() -> None:
 
 
 class Worker:
+    """Task threads over one queue: one when the models run in this process, one per render slot
+    when they run on a Ray cluster (the registry then has `start`, and calls `grow` as slots come)."""
+
     def __init__(self, settings, registry, run_task: Callable[[str], None], describe: Callable, on_death: Callable):
         self.registry = registry
         self.run_task = run_task
         self.describe = describe  # an exception -> (code, message) fit for a client
-        self.on_death = on_death  # called with the task it was running, should the thread ever fail
-        self.current: str | None = None
+        self.on_death = on_death  # called with the task it was running, should a thread ever fail
         self.queue: queue.Queue[str | None] = queue.Queue()
         # niced threads: the ffmpeg processes they start inherit it from their first instruction
         self.pool = ThreadPoolExecutor(settings.ffmpeg_workers, thread_name_prefix="ffmpeg", initializer=lower_priority)
         self.ready = threading.Event()
         self.load_error: tuple[str, str] | None = None  # code and message when loading failed
         self.warm_seconds: dict[str, float] = {}
-        self._thread = threading.Thread(target=self._loop, name="gpu-worker", daemon=True)
+        self._running = threading.local()  # the task each thread works on
+        self._threads = [threading.Thread(target=self._loop, name="gpu-worker", daemon=True)]
+        self._threads_lock = threading.Lock()
 
     @property
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        return all(thread.is_alive() for thread in self._threads)
+
+    def current_task(self) -> str | None:
+        """The task the calling thread is running, if it is one of the task threads."""
+        return getattr(self._running, "task_id", None)
 
     def start(self) -> None:
-        self._thread.start()
+        self._threads[0].start()
+
+    def grow(self, count: int) -> None:
+        """Run up to `count` tasks at once (threads are added, never taken away: spare ones wait)."""
+        with self._threads_lock:
+            while len(self._threads) < count:
+                thread = threading.Thread(target=self._serve, name=f"gpu-worker-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     def stop(self, timeout: float) -> None:
-        self.queue.put(None)
-        self._thread.join(timeout)
+        with self._threads_lock:
+            threads = list(self._threads)
+            for _ in threads:
+                self.queue.put(None)
+        for thread in threads:
+            thread.join(timeout)
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if close := getattr(self.registry, "close", None):
+            close()
 
     def _loop(self) -> None:
         try:
             lower_priority()
-            cores = os.cpu_count() or 1
-            if self.registry.placement.device == "cpu" and cores > 1:
-                torch.set_num_threads(cores - 1)  # models on CPU: one core stays with the thread answering clients
             try:
-                self.warm_seconds = warm(self.registry)
+                if start := getattr(self.registry, "start", None):  # models on a cluster: connect to it
+                    self.warm_seconds = start(self)
+                else:
+                    cores = os.cpu_count() or 1
+                    if self.registry.placement.device == "cpu" and cores > 1:
+                        torch.set_num_threads(cores - 1)  # one core stays with the thread answering clients
+                    self.warm_seconds = warm(self.registry)
                 self.ready.set()
             except Exception as error:  # not ready, but tasks still run and fail with the same clear error
                 self.load_error = self.describe(error)
                 logger.error("loading the models failed: {}", error)
+        except BaseException as error:
+            logger.opt(exception=error).critical("the GPU worker stopped")
+            self.on_death(None)
+            return
+        self._serve()
+
+    def _serve(self) -> None:
+        try:
+            if threading.current_thread() is not self._threads[0]:
+                lower_priority()
             while (task_id := self.queue.get()) is not None:
-                self.current = task_id
+                self._running.task_id = task_id
                 try:
                     self.run_task(task_id)
                 except Exception as error:  # a bug around one task must not stop the worker
                     logger.opt(exception=error).error("task {}: unexpected error in the worker", task_id)
-                self.current = None
+                self._running.task_id = None
         except BaseException as error:
             logger.opt(exception=error).critical("the GPU worker stopped")
-            self.on_death(self.current)
+            self.on_death(self.current_task())

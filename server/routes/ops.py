@@ -13,7 +13,7 @@ from server.routes.common import jobs_of
 from server.schemas import StatusPublic, SystemPublic
 
 router = APIRouter(tags=["operations"])
-PACKAGES = ("torch", "diffusers", "transformers", "coqui-tts", "llguidance", "fastapi", "imageio-ffmpeg")
+PACKAGES = ("torch", "diffusers", "transformers", "coqui-tts", "llguidance", "fastapi", "imageio-ffmpeg", "ray")
 
 
 def version_of(package: str) -> str:
@@ -61,7 +61,8 @@ def memory() -> dict[str, float | None]:
 
 @router.get("/system", response_model=SystemPublic, responses={401: ERROR_RESPONSES[401]})
 def system(request: Request, owner: Caller):
-    """Device, dtype, loaded models, memory, queue depth and versions."""
+    """Device, dtype, loaded models, memory, queue depth and versions; with Ray, the cluster's nodes
+    and render slots (what each is doing)."""
     jobs = jobs_of(request)
     placement = jobs.registry.placement
     versions = {"python": platform.python_version(), "server": request.app.version}
@@ -79,6 +80,7 @@ def system(request: Request, owner: Caller):
         },
         "versions": versions,
         "voices": voices(jobs.registry.speech),
+        "cluster": cluster_status() if (cluster_status := getattr(jobs.registry, "cluster_status", None)) else None,
     }
 
 

@@ -7,7 +7,7 @@ import time
 from fastapi.testclient import TestClient
 
 from models.registry import ModelRegistry
-from server.app import create_app
+from server.app import create_app, registry_for
 from tests.conftest import tiny_settings
 
 STORY = "A fox saw the moon over the hill. The moon smiled back. They talked until dawn."
@@ -43,7 +43,7 @@ def wait_status(client: TestClient, task_id: str, *statuses: str, seconds: float
 def serve(data_dir, registry=None, headers=None, **overrides):
     """The app as `python -m server` builds it, lifespan included, ready before the test goes on."""
     settings = tiny_settings(data_dir, **overrides)
-    app = create_app(settings, registry or ModelRegistry(settings))
+    app = create_app(settings, registry or registry_for(settings))
     with TestClient(app, raise_server_exceptions=False, headers=headers) as client:
         wait_ready(client)
         yield client
