@@ -162,7 +162,8 @@ def generate(
         return made
 
     started, progress = stage("frames")
-    drawn, t2i = {}, registry.get("t2i")
+    drawing = board.characters or any(s.frame is None for s in chosen)
+    drawn, t2i = {}, registry.get("t2i") if drawing else None  # every shot brought its own: no model to load
     made.designs = designs = make_designs(
         board.characters,
         task_dir / "cast",
