@@ -142,6 +142,15 @@ def identities(shot: Shot, cast: list[Character], designs: dict[str, Path]) -> l
     return faces
 
 
+def described(shot: Shot, cast: list[Character]) -> str:
+    """The shot's prompt with the look of each character it names, as the cast says now (so an edited
+    description reaches every shot), so faces and clothes match across shots even without an
+    IP-Adapter. A look the prompt already holds (storyboards made before casts) is not said twice."""
+    by_name = {c.name: c.description for c in cast}
+    looks = [f"{name}: {by_name[name]}" for name in shot.characters if by_name.get(name)]
+    return "; ".join([shot.prompt, *(look for look in looks if look not in shot.prompt)])
+
+
 def dialogue(shot: Shot, cast: list[Character]) -> list[Part]:
     """The shot's quotes in their speakers' voices; none (one voice for the line) without speakers."""
     parts = parts_of(shot.narration, shot.speakers, cast)

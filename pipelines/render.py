@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from models.cancel import CancelToken
 from pipelines import clips as clips_stage
 from pipelines.artifact_store import ArtifactStore, write_json
-from pipelines.cast import dialogue, identities, make_designs
+from pipelines.cast import described, dialogue, identities, make_designs
 from pipelines.compose import TimelineScene, compose
 from pipelines.dialogue import cast_voices
 from pipelines.fonts import Font, find_font
@@ -185,7 +185,7 @@ def generate(
     to_draw = [
         FrameSpec(
             scene_id=s.scene_id,
-            prompt=s.prompt,
+            prompt=described(s, board.characters),
             negative_prompt=s.negative_prompt,
             seed=seeds[s.scene_id],
             identities=faces.get(s.scene_id, []),
@@ -276,7 +276,7 @@ def generate(
                 duration=duration,
                 transition=transition,
                 motion=s.motion or options.video.motion,
-                prompt=s.prompt,
+                prompt=described(s, board.characters),
                 camera=s.camera,
                 seed=s.clip_seed if s.clip_seed is not None else seeds[s.scene_id],
             )

@@ -133,12 +133,6 @@ def kept_cast(found: list[Character]) -> list[Character]:
     return list(kept.values())
 
 
-def with_characters(prompt: str, names: list[str], cast: dict[str, str]) -> str:
-    """Append each present character's fixed description, so faces and clothes match across scenes."""
-    looks = [f"{name}: {cast[name]}" for name in names if name in cast]
-    return "; ".join([prompt, *looks]) if looks else prompt
-
-
 def make_storyboard(
     story: str,
     *,
@@ -181,7 +175,7 @@ def make_storyboard(
             Scene(
                 scene_id=f"s{index + 1}",
                 title=item["title"],
-                prompt=with_characters(item["prompt"], present, names),
+                prompt=item["prompt"],
                 negative_prompt=item["negative_prompt"] or DEFAULT_NEGATIVE,
                 narration=text,
                 bgm=re.sub(r"\s+", " ", item["bgm"]).strip(),

@@ -14,9 +14,10 @@ NO_CAST = {"looks": {}, "voices": {}}  # what a shot naming nobody was made from
 
 # Lists, not tuples: these are kept in takes as JSON and compared after a restart.
 def looks_of(project: Project, character: ProjectCharacter) -> list:
-    """What a keyframe conditioned on this character depends on (a design is drawn in the style)."""
+    """What a keyframe of a shot naming this character depends on: its description (in the prompt)
+    and its identity image (a design is drawn from the description in the project's style)."""
     if character.reference:
-        return ["reference", character.reference, character.strength]
+        return ["reference", character.description, character.reference, character.strength]
     return ["design", character.description, character.design_seed, character.strength, project.style]
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cast import check_cast, design_size, identities, merge_cast, seeded
+from pipelines.cast import check_cast, described, design_size, identities, merge_cast, seeded
 from pipelines.frames import batches
 from pipelines.specs import Character, FrameSpec, Identity, Shot
 
@@ -66,3 +66,13 @@ def test_bad_casts_are_refused(cast):
 def test_designs_are_square_within_the_pixel_budget():
     assert design_size(1_048_576) == (512, 512)
     assert design_size(100 * 100) == (96, 96)
+
+
+def test_a_shot_is_described_by_the_cast_as_it_is_now():
+    cast = [person("Fox", description="a red fox"), person("Owl", description="")]
+    shot = Shot(scene_id="s1", title="", prompt="a forest", narration="n", characters=["Fox", "Owl"])
+    assert described(shot, cast) == "a forest; Fox: a red fox"
+    edited = [person("Fox", description="a grey fox")]
+    assert described(shot, edited) == "a forest; Fox: a grey fox"  # an edited look reaches the shot
+    baked = shot.model_copy(update={"prompt": "a forest; Fox: a red fox"})  # a storyboard from before
+    assert described(baked, cast) == "a forest; Fox: a red fox"

@@ -1,6 +1,7 @@
 import jsonschema
 import pytest
 
+from pipelines.cast import described
 from pipelines.storyboard import make_storyboard, schema
 from tests.conftest import ROOT
 
@@ -46,7 +47,7 @@ class FakeLLM:
         return self.answer
 
 
-def test_character_descriptions_are_injected_into_their_scenes():
+def test_character_descriptions_join_the_prompts_of_their_scenes():
     scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano", "camera": "push_in", "speakers": []}
     pepper = {"name": "Pepper", "description": "a small black cat with a red collar", "voice_description": "a purr"}
     answer = {
@@ -58,7 +59,8 @@ def test_character_descriptions_are_injected_into_their_scenes():
     }
     board = make_storyboard("The cat ran. The boat came home.", scenes=2, llm=FakeLLM(answer))
     first, second = board.storyboard
-    assert first.prompt == "a lighthouse at night; Pepper: a small black cat with a red collar"
+    assert first.prompt == "a lighthouse at night"  # the look joins it at render time, from the cast
+    assert described(first, board.characters) == "a lighthouse at night; Pepper: a small black cat with a red collar"
     assert first.characters == ["Pepper"]  # an unknown name is dropped
     assert second.prompt == "a boat in a storm" and second.negative_prompt
     assert board.characters[0].voice_description == "a purr"
