@@ -98,7 +98,9 @@ def make_frames(
     jobs = []
     for spec in specs:
         # A keyframe with no identities is keyed as before casts existed (the model's identity aside).
-        faces = {"faces": [(content_key(i.image), i.strength) for i in spec.identities]} if spec.identities else {}
+        conditioned = (
+            {"faces": [(content_key(i.image), i.strength) for i in spec.identities]} if spec.identities else {}
+        )
         key = key_of(
             stage="frame",
             prompt=spec.prompt,
@@ -108,7 +110,7 @@ def make_frames(
             steps=steps,
             guidance=guidance,
             model=t2i.identity,
-            **faces,
+            **conditioned,
         )
         jobs.append((spec, key, out_dir / f"{spec.scene_id}.png"))
 

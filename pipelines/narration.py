@@ -9,6 +9,7 @@ import numpy as np
 import soundfile
 
 from models.cancel import CancelToken
+from models.tts import is_reference_clip
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
 from pipelines.specs import Audio, Line, check_scene_ids
@@ -61,7 +62,7 @@ def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float)
 
 def voice_key(voice: str | None) -> str | None:
     """A voice as a key holds it: a speech clip (an absolute path) by its content, a name as it is."""
-    return content_key(Path(voice)) if voice and Path(voice).is_absolute() else voice
+    return content_key(Path(voice)) if is_reference_clip(voice) else voice
 
 
 def make_narration(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.tts import is_reference_clip
 from pipelines import clips as clips_stage
 from pipelines import frames as frames_stage
 from pipelines import narration as narration_stage
@@ -339,8 +340,7 @@ def characters_public(job, characters, designs: dict[str, Path]) -> list[dict]:
     for character in characters:
         item = character.model_dump(mode="json", exclude={"reference", "voice"})
         item["reference"] = job.url(character.reference) if character.reference else None
-        clip = character.voice and Path(character.voice).is_absolute()
-        item["voice"] = job.url(Path(character.voice)) if clip else character.voice
+        item["voice"] = job.url(Path(character.voice)) if is_reference_clip(character.voice) else character.voice
         item["design"] = job.url(designs[character.name]) if character.name in designs else None
         public.append(item)
     return public

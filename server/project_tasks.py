@@ -153,12 +153,10 @@ def adopt_rendered(job, project: Project, out) -> None:
     project.characters = adopt_cast(out.storyboard.characters)
     for given in job.request.get("characters") or []:  # the caller's files move into the project too
         if (character := project.character(given["name"])) is not None:
-            character.reference = own_file(
-                job, project, given.get("reference"), f"{design_id(given['name'])}-reference"
-            )
-            voice = given.get("voice")
-            is_clip = bool(voice) and voice.startswith(paths.PREFIX)
-            character.voice = own_file(job, project, voice, f"{design_id(given['name'])}-voice") if is_clip else voice
+            stem, voice = design_id(character.name), given.get("voice")
+            character.reference = own_file(job, project, given.get("reference"), f"{stem}-reference")
+            is_clip = bool(voice) and voice.startswith(paths.PREFIX)  # a speech clip's URL, not a voice's name
+            character.voice = own_file(job, project, voice, f"{stem}-voice") if is_clip else voice
     for name, path in out.designs.items():
         link_design(job, project, name, path)
     project.language = out.storyboard.language
