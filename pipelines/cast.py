@@ -14,11 +14,10 @@ from pathlib import Path
 from pipelines.artifact_store import ArtifactStore
 from pipelines.dialogue import parts_of
 from pipelines.frames import make_frames, scene_seed
+from pipelines.shot import MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS
 from pipelines.specs import Character, FrameSpec, Identity, Part, Shot
 
 MAX_CHARACTERS = 16
-MAX_NAME_CHARS = 60
-MAX_DESCRIPTION_CHARS = 400
 DESIGN_SIDE = 512  # design portraits are square, this wide unless the pixel budget is smaller
 DESIGN_NEGATIVE = "crowd, several people, text, watermark, cropped face, blurry"
 

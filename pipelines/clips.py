@@ -20,9 +20,9 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
-from pipelines.specs import Clip, ClipSpec, check_camera, check_scene_ids
+from pipelines.shot import CAMERAS, MOTIONS
+from pipelines.specs import Clip, ClipSpec, check_scene_ids
 
-MOTIONS = ("i2v", "kenburns", "static")
 NAMED = {"480p": 480, "720p": 720, "1080p": 1080}
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
@@ -85,6 +85,11 @@ def frame_count(duration: float, fps: int) -> int:
 def check_fps(fps: int) -> None:
     if not 1 <= fps <= 60:
         raise ValueError("fps must be between 1 and 60")
+
+
+def check_camera(camera: str) -> None:
+    if camera not in CAMERAS:
+        raise ValueError(f"camera must be one of {', '.join(CAMERAS)}")
 
 
 def check_motion(motion: str) -> None:

@@ -18,6 +18,7 @@ from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, partial, write_text
 from pipelines.fonts import Font, missing_glyphs
 from pipelines.segments import Encoder, SegmentJob, cut, local_cues
+from pipelines.shot import TRANSITIONS as ALL_TRANSITIONS
 from pipelines.soundtrack import MusicBed, soundtrack
 from pipelines.subtitles import Cue, hold, scene_cues, srt, vtt
 
@@ -37,7 +38,6 @@ TRANSITIONS = {
     "smoothleft": "smoothleft",
     "zoomin": "zoomin",
 }
-ALL_TRANSITIONS = (*TRANSITIONS, "none")
 
 
 @dataclass

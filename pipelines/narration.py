@@ -12,12 +12,12 @@ from models.cancel import CancelToken
 from models.tts import is_reference_clip
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
+from pipelines.shot import MAX_LINE_CHARS
 from pipelines.specs import Audio, Line, check_scene_ids
 from pipelines.text import detect_language, sentences, speakable
 
 PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
 PAUSE_SECONDS = 0.15
-MAX_LINE_CHARS = 20_000  # a scene can hold a whole story; lines are spoken in sentence pieces
 
 
 def check_speed(speed: float) -> None:

@@ -11,22 +11,21 @@ frames/, audio/, clips/), so sending the same storyboard with one shot changed r
 """
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from models.cancel import CancelToken
-from pipelines import clips as clips_stage
 from pipelines.artifact_store import ArtifactStore, write_json
-from pipelines.cast import described, dialogue, identities, make_designs
+from pipelines.cast import described, dialogue, identities
 from pipelines.compose import TimelineScene, compose
+from pipelines.context import Progress, StageContext
 from pipelines.dialogue import cast_voices
 from pipelines.fonts import Font, find_font
-from pipelines.frames import make_frames, scene_seed
+from pipelines.frames import scene_seed
 from pipelines.music import background, load_music, music_bed
-from pipelines.narration import duration_of, make_narration
+from pipelines.narration import duration_of
 from pipelines.planning import plan
 from pipelines.render_options import (
     ImageOptions,
@@ -37,6 +36,7 @@ from pipelines.render_options import (
     check_inputs,
 )
 from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
+from pipelines.steps import animate, designs, keyframes, speak
 from pipelines.story_writer import WrittenStory
 
 __all__ = ["ImageOptions", "MusicOptions", "RenderOptions", "VideoOptions", "render"]
@@ -68,36 +68,25 @@ class Generated:
 
     storyboard: Storyboard
     shots: list[Shot]
+    chosen: list[Shot]  # the shots this render makes files for
+    seeds: dict[str, int]  # each shot's keyframe seed
     story: WrittenStory | None
-    frames: list[Frame]
-    audios: list[Audio]
-    clips: list[Clip]
     width: int
     height: int
     overlap: float
     font: Font | None
     warnings: list[str]
-    timings: dict[str, float]
+    frames: list[Frame] = field(default_factory=list)
+    audios: list[Audio] = field(default_factory=list)
+    clips: list[Clip] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
     music: Path | None = None  # the bed: a user's track or one the music model composed
     designs: dict[str, Path] = field(default_factory=dict)  # each character's design portrait
     store: ArtifactStore | None = None  # where the stages' artifacts (and composition's segments) live
 
 
-Progress = Callable[[str, float], None]
-ItemHook = Callable[[str, str, Path], None]  # scene_id, "keyframe" | "narration" | "clip", the file
-
-
 def scene_seconds(speech: float, transition: float) -> float:
     return max(MIN_SCENE_SECONDS, speech + PAD_SECONDS) + transition
-
-
-def _stage_starter(report: Progress, cancel: CancelToken):
-    def stage(name: str):
-        report(name, 0.0)
-        cancel.raise_if_cancelled(boundary=True)
-        return time.perf_counter(), (lambda fraction: report(name, fraction))
-
-    return stage
 
 
 def carried(store: ArtifactStore, given: Path, folder: Path, scene_id: str) -> Path:
@@ -107,124 +96,110 @@ def carried(store: ArtifactStore, given: Path, folder: Path, scene_id: str) -> P
 
 def generate(
     source: Source,
-    task_dir: Path,
-    registry,
+    ctx: StageContext,
     options: RenderOptions,
-    store: ArtifactStore,
     *,
     cast: list[Character] = (),
     until: str = "clips",
     only: set[str] | None = None,
-    cancel: CancelToken | None = None,
-    on_progress: Progress | None = None,
-    on_item: ItemHook | None = None,
 ) -> Generated:
     """The model stages up to `until` (cast, keyframes, narration or clips), for every shot or for
     the shots in `only` (the others keep their place: a clip's length depends on its neighbours).
     `cast`: the caller's characters (references, voices), merged with the storyboard's.
-    `on_item(scene_id, "keyframe" | "narration" | "clip", path)` hears of each file once it is in
-    place, and `on_item(name, "design", path)` of each character's design portrait."""
-    settings = registry.settings
-    cancel = cancel or CancelToken()
-    report = on_progress or (lambda stage, fraction: None)
-    told = on_item or (lambda scene_id, what, path: None)
-    image_size, (width, height) = check_inputs(source, options, settings)  # before any model is touched
-    font = find_font(settings.font_file) if options.subtitles else None
-    task_dir.mkdir(parents=True, exist_ok=True)
-    warnings: list[str] = []
-    timings: dict[str, float] = {}
+    `ctx.on_item(scene_id, "keyframe" | "narration" | "clip", path)` hears of each file once it is
+    in place, and `ctx.on_item(name, "design", path)` of each character's design portrait."""
+    # 1. Check every input before any model is touched.
+    image_size, video_size = check_inputs(source, options, ctx.settings)
+    ctx.task_dir.mkdir(parents=True, exist_ok=True)
+    # 2. The storyboard: the caller's shots, or the LLM's plan of the story.
+    made = plan_shots(ctx, source, options, cast, only, video_size)
+    if until == "storyboard":
+        return made
+    # 3. The cast's design portraits, then 4. the keyframes.
+    started, progress = time.perf_counter(), ctx.stage("frames")
+    t2i = ctx.registry.get("t2i") if made.storyboard.characters or any(s.frame is None for s in made.chosen) else None
+    made.designs = designs(ctx, made.storyboard.characters, options.style, options.image, t2i)
+    if until == "cast":
+        return made
+    draw(ctx, made, options, image_size, t2i, progress)
+    made.timings["frames"] = time.perf_counter() - started
+    if until == "keyframes":
+        return made
+    # 5. The narration, one voice at a time.
+    started, progress = time.perf_counter(), ctx.stage("narration")
+    narrate(ctx, made, options, progress)
+    made.timings["narration"] = time.perf_counter() - started
+    if until == "narration":
+        return made
+    # 6. The clips, each as long as its narration (or its own duration).
+    started, progress = time.perf_counter(), ctx.stage("clips")
+    made.clips, clip_warnings = animate(
+        ctx, clip_specs(made, options), fps=options.video.fps, size=video_size, progress=progress
+    )
+    made.warnings += clip_warnings
+    made.timings["clips"] = time.perf_counter() - started
+    # 7. The music bed, when the render asks for one and brings none.
+    if options.music is not None and options.music.track is None:
+        seconds = sum(c.duration for c in made.clips) - made.overlap * max(len(made.clips) - 1, 0)
+        moods = [s.bgm for s in made.shots]
+        music_model = load_music(ctx.registry, made.warnings)
+        made.music = background(ctx.settings.music_dir, music_model, moods, seconds, ctx.store)
+    return made
 
-    stage = _stage_starter(report, cancel)
-    started, progress = stage("storyboard")
-    board, shots, written, base_seed = plan(source, options, registry, store, cancel, cast)
-    write_json(task_dir / "storyboard.json", board.model_dump(mode="json"))
-    warnings += board.warnings
-    seeds = {s.scene_id: s.seed if s.seed is not None else scene_seed(base_seed, s.scene_id) for s in shots}
-    chosen = [s for s in shots if only is None or s.scene_id in only]
+
+def plan_shots(ctx: StageContext, source: Source, options: RenderOptions, cast, only, video_size) -> Generated:
+    started, progress = time.perf_counter(), ctx.stage("storyboard")
+    board, shots, written, base_seed = plan(source, options, ctx.registry, ctx.store, ctx.cancel, cast)
+    write_json(ctx.task_dir / "storyboard.json", board.model_dump(mode="json"))
     made = Generated(
         storyboard=board,
         shots=shots,
+        chosen=[s for s in shots if only is None or s.scene_id in only],
+        seeds={s.scene_id: s.seed if s.seed is not None else scene_seed(base_seed, s.scene_id) for s in shots},
         story=written,
-        frames=[],
-        audios=[],
-        clips=[],
-        width=width,
-        height=height,
+        width=video_size[0],
+        height=video_size[1],
         overlap=options.video.transition_duration,
-        font=font,
-        warnings=warnings,
-        timings=timings,
-        store=store,
+        font=find_font(ctx.settings.font_file) if options.subtitles else None,
+        warnings=list(board.warnings),
+        store=ctx.store,
     )
-    timings["storyboard"] = time.perf_counter() - started
+    made.timings["storyboard"] = time.perf_counter() - started
     progress(1.0)
-    if until == "storyboard":
-        return made
+    return made
 
-    started, progress = stage("frames")
-    drawing = board.characters or any(s.frame is None for s in chosen)
-    drawn, t2i = {}, registry.get("t2i") if drawing else None  # every shot brought its own: no model to load
-    made.designs = designs = make_designs(
-        board.characters,
-        task_dir / "cast",
-        t2i,
-        store,
-        style=options.style,
-        max_pixels=settings.max_pixels,
-        steps=options.image.num_steps,
-        guidance=options.image.cfg_scale,
-        cancel=cancel,
-        on_item=lambda name, path: told(name, "design", path),
-    )
-    if until == "cast":
-        return made
-    faces = {s.scene_id: identities(s, board.characters, designs) for s in chosen}
+
+def draw(ctx: StageContext, made: Generated, options: RenderOptions, size, t2i, progress) -> None:
+    """Keyframes for the chosen shots: drawn, or the shot's own picture."""
+    characters, chosen = made.storyboard.characters, made.chosen
+    faces = {s.scene_id: identities(s, characters, made.designs) for s in chosen}
     if any(faces.values()) and not t2i.takes_identities:
-        warnings.append("no IP-Adapter weights: characters are kept alike by their descriptions only")
+        made.warnings.append("no IP-Adapter weights: characters are kept alike by their descriptions only")
         faces = {}
     to_draw = [
         FrameSpec(
             scene_id=s.scene_id,
-            prompt=described(s, board.characters),
+            prompt=described(s, characters),
             negative_prompt=s.negative_prompt,
-            seed=seeds[s.scene_id],
+            seed=made.seeds[s.scene_id],
             identities=faces.get(s.scene_id, []),
         )
         for s in chosen
         if s.frame is None
     ]
-    if to_draw:
-        for frame in make_frames(
-            to_draw,
-            task_dir / "frames",
-            t2i,
-            store,
-            width=image_size[0],
-            height=image_size[1],
-            steps=options.image.num_steps,
-            guidance=options.image.cfg_scale,
-            batch=settings.t2i_batch,
-            cancel=cancel,
-            on_progress=progress,
-            on_item=lambda f: told(f.scene_id, "keyframe", f.frame),
-        ):
-            drawn[frame.scene_id] = frame
+    drawn = {f.scene_id: f for f in keyframes(ctx, to_draw, size, options.image, progress, t2i)} if to_draw else {}
     for s in chosen:
         if s.scene_id not in drawn:
-            drawn[s.scene_id] = Frame(
-                scene_id=s.scene_id,
-                frame=carried(store, s.frame, task_dir / "frames", s.scene_id),
-                seed=seeds[s.scene_id],
-            )
-            told(s.scene_id, "keyframe", drawn[s.scene_id].frame)
+            path = carried(ctx.store, s.frame, ctx.task_dir / "frames", s.scene_id)
+            drawn[s.scene_id] = Frame(scene_id=s.scene_id, frame=path, seed=made.seeds[s.scene_id])
+            ctx.on_item(s.scene_id, "keyframe", path)
     made.frames = [drawn[s.scene_id] for s in chosen]
-    timings["frames"] = time.perf_counter() - started
-    if until == "keyframes":
-        return made
 
-    started, progress = stage("narration")
-    spoken = {}
-    tts = registry.get("tts")
+
+def narrate(ctx: StageContext, made: Generated, options: RenderOptions, progress) -> None:
+    """The chosen shots' narration: spoken (quotes in their speakers' voices), or the shot's own."""
+    board, chosen = made.storyboard, made.chosen
+    tts = ctx.registry.get("tts")
     cast = cast_voices(board.characters, tts.character_voices(board.language), options.voice)
     board.characters = cast  # the voices each character was given go back with the storyboard
     voices = {s.scene_id: s.voice or options.voice for s in chosen}
@@ -233,92 +208,57 @@ def generate(
         for s in chosen
         if s.audio is None
     ]
+    spoken = {}
     for voice in dict.fromkeys(voices[line.scene_id] for line in to_speak):  # one pass per voice
-        for audio in make_narration(
-            [line for line in to_speak if voices[line.scene_id] == voice],
-            task_dir / "audio",
-            tts,
-            store,
-            voice=voice,
-            speed=options.speed,
-            language=board.language,
-            cancel=cancel,
-            on_progress=progress,
-            on_item=lambda a: told(a.scene_id, "narration", a.audio),
-            timeout=settings.ffmpeg_timeout,
+        same_voice = [line for line in to_speak if voices[line.scene_id] == voice]
+        for audio in speak(
+            ctx, same_voice, voice=voice, speed=options.speed, language=board.language, progress=progress
         ):
             spoken[audio.scene_id] = audio
     for s in chosen:
         if s.scene_id not in spoken:
-            path = carried(store, s.audio, task_dir / "audio", s.scene_id)
+            path = carried(ctx.store, s.audio, ctx.task_dir / "audio", s.scene_id)
             spoken[s.scene_id] = Audio(scene_id=s.scene_id, audio=path, duration=round(duration_of(path), 3))
-            told(s.scene_id, "narration", path)
+            ctx.on_item(s.scene_id, "narration", path)
     made.audios = [spoken[s.scene_id] for s in chosen]
-    timings["narration"] = time.perf_counter() - started
-    if until == "narration":
-        return made
 
-    started, progress = stage("clips")
+
+def clip_specs(made: Generated, options: RenderOptions) -> list[ClipSpec]:
+    """A clip for each chosen shot, as long as its narration plus a pause and the transition into the
+    next shot (or its own duration)."""
+    frames = {f.scene_id: f for f in made.frames}
+    speech = {a.scene_id: a.duration for a in made.audios}
     specs = []
-    for i, s in enumerate(shots):
-        if s.scene_id not in drawn:
+    for i, s in enumerate(made.shots):
+        if s.scene_id not in frames:
             continue
         transition = s.transition or options.video.transition
-        joined = made.overlap if transition != "none" and i < len(shots) - 1 else 0.0
-        speech = spoken[s.scene_id].duration
-        duration = s.duration if s.duration is not None else scene_seconds(speech, joined)
-        if s.duration is not None and speech > s.duration - joined:
-            warnings.append(f"{s.scene_id}: its narration ({speech:.1f} s) is longer than the shot; it runs over")
+        joined = made.overlap if transition != "none" and i < len(made.shots) - 1 else 0.0
+        spoken = speech[s.scene_id]
+        duration = s.duration if s.duration is not None else scene_seconds(spoken, joined)
+        if s.duration is not None and spoken > s.duration - joined:
+            made.warnings.append(f"{s.scene_id}: its narration ({spoken:.1f} s) is longer than the shot; it runs over")
         specs.append(
             ClipSpec(
                 scene_id=s.scene_id,
-                frame=drawn[s.scene_id].frame,
+                frame=frames[s.scene_id].frame,
                 duration=duration,
                 transition=transition,
                 motion=s.motion or options.video.motion,
-                prompt=described(s, board.characters),
+                prompt=described(s, made.storyboard.characters),
                 camera=s.camera,
-                seed=s.clip_seed if s.clip_seed is not None else seeds[s.scene_id],
+                seed=s.clip_seed if s.clip_seed is not None else made.seeds[s.scene_id],
             )
         )
-    animate = any(spec.motion == "i2v" for spec in specs)
-    made.clips, clip_warnings = clips_stage.make_clips(
-        specs,
-        task_dir / "clips",
-        store,
-        fps=options.video.fps,
-        width=width,
-        height=height,
-        i2v=clips_stage.load_i2v(registry, warnings) if animate else None,
-        settings=settings,
-        cancel=cancel,
-        on_progress=progress,
-        on_item=lambda c: told(c.scene_id, "clip", c.clip),
-        timeout=settings.ffmpeg_timeout,
-    )
-    warnings += clip_warnings
-    timings["clips"] = time.perf_counter() - started
-    if options.music is not None and options.music.track is None:
-        seconds = sum(c.duration for c in made.clips) - made.overlap * max(len(made.clips) - 1, 0)
-        moods = [s.bgm for s in shots]
-        made.music = background(settings.music_dir, load_music(registry, warnings), moods, seconds, store)
-    return made
+    return specs
 
 
-def finish(
-    made: Generated,
-    task_dir: Path,
-    settings,
-    options: RenderOptions,
-    *,
-    cancel: CancelToken | None = None,
-    on_progress: Progress | None = None,
-) -> RenderResult:
-    cancel = cancel or CancelToken()
-    report = on_progress or (lambda stage, fraction: None)
+def finish(made: Generated, ctx: StageContext, options: RenderOptions) -> RenderResult:
+    """8. Compose the film: clips joined with their transitions, narration and music mixed and
+    levelled, subtitles (ffmpeg only: a server runs this off the GPU worker)."""
     shots, clips, audios = made.shots, made.clips, made.audios
     warnings, timings = list(made.warnings), dict(made.timings)
-    started, progress = _stage_starter(report, cancel)("compose")
+    started, progress = time.perf_counter(), ctx.stage("compose")
     music = music_bed(options.music, made.music, warnings)
     composition = compose(
         [
@@ -327,7 +267,7 @@ def finish(
             )
             for s, c, a in zip(shots, clips, audios, strict=True)
         ],
-        task_dir / "final.mp4",
+        ctx.task_dir / "final.mp4",
         width=made.width,
         height=made.height,
         fps=options.video.fps,
@@ -335,11 +275,11 @@ def finish(
         music=music,
         subtitles=options.subtitles,
         font=made.font,
-        loudness=settings.loudness_lufs,
+        loudness=ctx.settings.loudness_lufs,
         store=made.store,
-        cancel=cancel,
+        cancel=ctx.cancel,
         on_progress=progress,
-        timeout=settings.ffmpeg_timeout,
+        timeout=ctx.timeout,
     )
     warnings += composition.warnings
     timings["compose"] = time.perf_counter() - started
@@ -371,5 +311,7 @@ def render(
     """The whole chain; without a store, artifacts are kept in the data folder's shared store."""
     options = options or RenderOptions()
     store = store or ArtifactStore(registry.settings.data_dir / "artifacts")
-    made = generate(source, task_dir, registry, options, store, cancel=cancel, on_progress=on_progress)
-    return finish(made, task_dir, registry.settings, options, cancel=cancel, on_progress=on_progress)
+    ctx = StageContext(registry, store, task_dir, cancel or CancelToken())
+    if on_progress is not None:
+        ctx.on_progress = on_progress
+    return finish(generate(source, ctx, options), ctx, options)

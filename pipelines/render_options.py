@@ -9,8 +9,9 @@ from pipelines import clips as clips_stage
 from pipelines.compose import check_transition
 from pipelines.frames import MAX_SEED, parse_resolution
 from pipelines.frames import check_inputs as check_frames
-from pipelines.narration import MAX_LINE_CHARS, check_speed
-from pipelines.specs import FrameSpec, InvalidInput, Shot, blame, check_camera, check_scene_ids
+from pipelines.narration import check_speed
+from pipelines.shot import MAX_LINE_CHARS
+from pipelines.specs import FrameSpec, InvalidInput, Shot, blame, check_scene_ids
 from pipelines.story_writer import Topic
 from pipelines.story_writer import check_inputs as check_topic
 from pipelines.storyboard import check_inputs as check_story
@@ -69,6 +70,7 @@ def check_source(source: Source, options: RenderOptions) -> None:
 
 
 def check_shots(shots: list[Shot]) -> None:
+    """The limits of `pipelines.shot`, for a stage's caller (the API checked them at its door)."""
     with blame("storyboard"):
         if len(shots) > MAX_SHOTS:
             raise ValueError(f"a storyboard has at most {MAX_SHOTS} shots")
@@ -79,14 +81,6 @@ def check_shots(shots: list[Shot]) -> None:
             raise InvalidInput("a shot needs a prompt, or a frame of its own", f"{field}.prompt")
         if len(shot.narration) > MAX_LINE_CHARS:
             raise InvalidInput(f"narration is longer than {MAX_LINE_CHARS} characters", f"{field}.narration")
-        with blame(f"{field}.camera"):
-            check_camera(shot.camera)
-        if shot.motion is not None:
-            with blame(f"{field}.motion"):
-                clips_stage.check_motion(shot.motion)
-        if shot.transition is not None:
-            with blame(f"{field}.transition"):
-                check_transition(shot.transition)
         if shot.duration is not None and not 0.5 <= shot.duration <= 30:
             raise InvalidInput("duration must be between 0.5 and 30 seconds", f"{field}.duration")
         if shot.seed is not None and not 0 <= shot.seed <= MAX_SEED:

@@ -1,25 +1,27 @@
 """Typed inputs and outputs of the stages."""
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from pipelines.shot import SCENE_ID, CharacterCore, ShotCore, fields_of, view
 
-class Character(BaseModel):
+Character = view(
+    "Character",
+    BaseModel,
+    {
+        **fields_of(
+            CharacterCore, limits=False, design_seed={"default": None}
+        ),  # None: drawn from the render's seed and the name
+        "reference": (Path | None, None),
+    },
     """One of the cast. Its identity image is its `reference` (a picture the caller gave) or else its
     design portrait, drawn from the description with `design_seed`; keyframes of the shots that name
-    it are conditioned on that image with `strength` (the IP-Adapter scale)."""
-
-    name: str
-    description: str
-    voice_description: str = ""  # how it sounds, in words ("an old man's low voice")
-    voice: str | None = None  # the engine's voice, or a reference clip's path; None: one is assigned
-    reference: Path | None = None
-    strength: float = 0.6
-    design_seed: int | None = None  # None: drawn from the render's seed and the name
+    it are conditioned on that image with `strength` (the IP-Adapter scale).""",
+    __name__,
+)
 
 
 class Identity(BaseModel):
@@ -37,34 +39,33 @@ class Part(BaseModel):
     voice: str | None = None
 
 
-CAMERAS = ("static", "pan_left", "pan_right", "push_in", "pull_out", "tilt_up", "tilt_down", "orbit")
-
-
-class Scene(BaseModel):
+class Keyed(BaseModel):
     scene_id: str
-    title: str
-    prompt: str
-    negative_prompt: str = ""
-    narration: str
-    bgm: str = ""
-    characters: list[str] = Field(default_factory=list)
-    speakers: list[str] = Field(default_factory=list)  # who says each quote of the narration, in order
-    camera: str = "static"
 
 
-class Shot(Scene):
-    """A scene of a storyboard sent to /render: what it carries is used, not made."""
-
-    title: str = ""
-    frame: Path | None = None
-    audio: Path | None = None
-    duration: float | None = None  # the clip's length; default: its narration + a pause
-    motion: str | None = None
-    transition: str | None = None
-    seed: int | None = None
-    clip_seed: int | None = None  # the image-to-video seed, when it is not the keyframe's
-    voice: str | None = None  # this shot's voice, instead of the render's
-    voice_variant: int = 0
+SCENE_FIELDS = ("title", "prompt", "negative_prompt", "narration", "bgm", "characters", "speakers", "camera")
+Scene = view(
+    "Scene",
+    Keyed,
+    fields_of(ShotCore, SCENE_FIELDS, limits=False),
+    "A scene of a storyboard: what the planner decides about a shot.",
+    __name__,
+)
+Shot = view(
+    "Shot",
+    Scene,
+    {
+        **fields_of(
+            ShotCore, tuple(set(ShotCore.model_fields) - set(SCENE_FIELDS)), optional=True, limits=False
+        ),  # None: the render's own
+        "frame": (Path | None, None),  # the caller's own keyframe, used instead of drawing one
+        "audio": (Path | None, None),  # the caller's own recording, used instead of speaking the line
+        "clip_seed": (int | None, None),  # the image-to-video seed, when it is not the keyframe's
+        "voice_variant": (int, 0),  # another reading of the same line
+    },
+    "A shot of a storyboard sent to /render: what it carries is used, not made.",
+    __name__,
+)
 
 
 class Storyboard(BaseModel):
@@ -121,9 +122,6 @@ class Clip(BaseModel):
     motion: str
 
 
-SCENE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
 class InvalidInput(ValueError):
     """A bad input, with the request field it came from (dotted, e.g. `image_style.resolution`)."""
 
@@ -141,11 +139,6 @@ def blame(field: str) -> Iterator[None]:
         raise
     except ValueError as error:
         raise InvalidInput(str(error), field) from None
-
-
-def check_camera(camera: str) -> None:
-    if camera not in CAMERAS:
-        raise ValueError(f"camera must be one of {', '.join(CAMERAS)}")
 
 
 def check_scene_ids(items: list, what: str) -> None:

@@ -14,7 +14,8 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines.cast import valid_name
 from pipelines.dialogue import quote_count
-from pipelines.specs import CAMERAS, Character, Scene, Storyboard
+from pipelines.shot import CAMERAS
+from pipelines.specs import Character, Scene, Storyboard
 from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
 
 MAX_STORY_CHARS = 20_000

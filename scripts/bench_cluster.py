@@ -131,13 +131,13 @@ def main() -> int:
             with cluster_of(slots) as cluster:
                 ray = {"ray_address": cluster.address, "ray_resource": "render_slot"}
                 with server(settings_for(root / f"ray-{slots}", **ray)) as client:
-                    pool = client.app.state.jobs.registry.pool
+                    pool = client.app.state.services.jobs.registry.pool
                     while sum(s.state == "idle" for s in pool.slots) < slots:  # every slot's models loaded
                         time.sleep(0.2)
                     entry = {"ready_s": client.ready_seconds, "batch_s": run_batch(client, args.stories)}
                     if slots == 1:
                         local = ModelRegistry(settings_for(root / "dispatch"))
-                        entry["dispatch"] = dispatch_costs(client.app.state.jobs.registry, local, args.calls)
+                        entry["dispatch"] = dispatch_costs(client.app.state.services.jobs.registry, local, args.calls)
                     results[f"ray_{slots}"] = entry
     report(results, args.slots)
     out = ROOT / "data" / "bench" / "cluster.json"

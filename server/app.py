@@ -9,7 +9,7 @@ from loguru import logger
 from models.registry import ModelRegistry
 from server import errors
 from server.auth import KeyCheck
-from server.jobs import Jobs
+from server.deps import Services
 from server.limits import BodyLimit
 from server.routes import characters, files, ops, projects, shots, studio, tasks, uploads, work
 from settings import Settings, get_settings
@@ -31,13 +31,11 @@ def create_app(settings: Settings | None = None, registry: ModelRegistry | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        jobs = Jobs(settings, registry or registry_for(settings))
-        app.state.jobs = jobs
-        jobs.start()  # the worker loads and warms the models; /readyz says when it is done
+        app.state.services = Services.start(settings, registry or registry_for(settings))
         logger.info("serving on http://{}:{} (data in {})", settings.host, settings.port, settings.data_dir)
         yield
         logger.info("shutting down: no new tasks; running ones get {}s", settings.shutdown_grace)
-        await asyncio.to_thread(jobs.shutdown, settings.shutdown_grace)
+        await asyncio.to_thread(app.state.services.stop, settings.shutdown_grace)
 
     app = FastAPI(
         title="story2video",

@@ -1,6 +1,8 @@
-"""One running task as the stages see it: its request, folder, artifact store, cancel token and
-progress hook, which turns stage fractions into the task's progress, events and timings."""
+"""One running task as the stages see it: its typed request, folder, stage context (artifact store,
+cancel token, progress and item hooks) and, for a project's task, the studio's `ProjectWork`.
+Progress turns stage fractions into the task's progress, events and timings."""
 
+import json
 import time
 from pathlib import Path
 
@@ -8,30 +10,64 @@ from loguru import logger
 from pydantic import BaseModel
 
 from models.cancel import CancelToken
-from server import handlers, paths
+from pipelines.context import StageContext
+from server.kinds import WEIGHTS
+from server.prepare import render_options
+from server.schemas import RenderOptionsCreate
 from server.store import Task
+from studio.files import url_of
+from studio.project import Project
+from studio.tasks import ProjectWork, shot_file
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
 
 
 class Job:
-    def __init__(self, jobs, task: Task, cancel: CancelToken):  # jobs: the job table (server.jobs.Jobs)
+    def __init__(self, jobs, task: Task, cancel: CancelToken):  # jobs: the task lifecycle (server.jobs.Jobs)
         self.jobs, self.task, self.cancel = jobs, task, cancel
         self.request = task.request
         self.settings, self.registry = jobs.settings, jobs.registry
         self.task_dir = jobs.task_dir(task.task_id)
-        self.resolve = jobs.resolver(task.owner)
+        self.resolve = jobs.access.resolver(task.owner)
         self.store = jobs.artifacts.for_owner(task.owner)
-        self.made_shots: set[str] = set()  # a project's shots this task made something for
+        self.work = self._project_work()
+        self.ctx = StageContext(self.registry, self.store, self.task_dir, cancel, self.report, self._told)
         self._stage_started = time.perf_counter()
         self._published_at = 0.0
+
+    def _project_work(self) -> ProjectWork | None:
+        part = self.request.project
+        if part is None:
+            return None
+        return ProjectWork(
+            projects=self.jobs.projects,
+            project_id=part.project_id,
+            task_id=self.task.task_id,
+            data_dir=self.settings.data_dir,
+            store=self.store,
+            resolve=self.resolve,
+            publish=lambda event, data, shot_id: self.jobs.publish(self.task, event, data, shot_id),
+            font_file=self.settings.font_file,
+        )
+
+    def _told(self, scene_id: str, what: str, path: Path) -> None:
+        if self.work is not None:
+            shot_file(self.work, scene_id, what, path)
+
+    def project_options(self, project: Project):
+        """A project's render options as its renders will have them."""
+        options = RenderOptionsCreate.model_validate_json(json.dumps(project.options))
+        return render_options(options, project.style, self.resolve)
 
     def start(self) -> None:
         self.task_dir.mkdir(parents=True, exist_ok=True)
         self.report(self.task.stages[0]["name"], 0.0)
 
+    def progress(self, stage: str):
+        return lambda fraction: self.report(stage, fraction)
+
     def url(self, path: Path) -> str:
-        return paths.url_of(path, self.settings.data_dir)
+        return url_of(path, self.settings.data_dir)
 
     def public(self, item: BaseModel, exclude: set[str] | None = None) -> dict:
         """A stage's output (Frame, Audio, Clip) as the API shows it: every file as its /data/ URL."""
@@ -49,7 +85,7 @@ class Job:
                 self._entry(stage).update(status="running")
                 self.jobs.publish(task, "stage", {"stage": stage, "status": "running"})
             self._entry(stage)["progress"] = round(min(max(fraction, 0.0), 1.0), 4)
-            weights = handlers.WEIGHTS.get(task.kind) or {s["name"]: 1.0 for s in task.stages}
+            weights = WEIGHTS.get(task.kind) or {s["name"]: 1.0 for s in task.stages}
             task.progress = round(
                 sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
             )

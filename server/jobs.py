@@ -8,10 +8,8 @@ only call `submit`, `cancel`, `delete` and `wait`; nothing here blocks the event
 import asyncio
 import hashlib
 import json
-import re
 import secrets
 import shutil
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -20,22 +18,21 @@ from pathlib import Path
 from loguru import logger
 
 from models.cancel import CancelToken
-from models.errors import Cancelled, ModelError, Paused
+from models.errors import Cancelled, Paused
 from pipelines.artifact_store import ArtifactStore
-from pipelines.ffmpeg import FFmpegError
-from pipelines.specs import InvalidInput
-from server import handlers, uploads
+from server.access import FileAccess
 from server.events import FINAL_EVENTS, EventBus
+from server.housekeeping import Housekeeping
 from server.job import Job
-from server.projects import Project, ProjectStore, new_project_id
-from server.references import FileResolver
+from server.kinds import KINDS
+from server.prepare import DEFAULT_STYLE
+from server.requests import ProjectPart, TaskRequest, request_of
 from server.store import Task, TaskStore
-from server.uploads import Uploads
-from server.worker import Worker, release_memory
-
-EVICT_INTERVAL = 60.0  # seconds between two passes over the artifact store
-ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
-ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+from server.task_errors import TaskErrors
+from server.worker import Worker
+from studio.lifecycle import ProjectLifecycle
+from studio.project import Project, new_project_id
+from studio.store import ProjectStore
 
 
 class QueueFull(Exception):
@@ -52,24 +49,31 @@ class ShuttingDown(Exception):
 
 
 class Jobs:
-    def __init__(self, settings, registry):
+    """The task lifecycle: pending -> running -> paused | done | error | cancelled, with events. A
+    project's status follows its task through `ProjectLifecycle`."""
+
+    def __init__(
+        self,
+        settings,
+        registry,
+        store: TaskStore,
+        projects: ProjectStore,
+        artifacts: ArtifactStore,
+        access: FileAccess,
+    ):
         self.settings, self.registry = settings, registry
+        self.store, self.projects, self.artifacts, self.access = store, projects, artifacts, access
+        self.lifecycle = ProjectLifecycle(projects)
+        self.errors = TaskErrors(settings.data_dir, settings.weights_dir)
+        self.housekeeping = Housekeeping(artifacts, int(settings.cache_max_gb * 2**30))
         self.lock = threading.RLock()
-        try:
-            self.store = TaskStore(settings.data_dir / "tasks.sqlite3")
-        except (OSError, sqlite3.Error) as error:
-            raise RuntimeError(f"cannot use the data directory {settings.data_dir}: {error}") from None
-        self.uploads = Uploads(settings.data_dir, settings.data_dir / "tasks.sqlite3")
-        self.projects = ProjectStore(settings.data_dir / "tasks.sqlite3")
-        self.artifacts = ArtifactStore(settings.data_dir / "artifacts")
         self.bus = EventBus()
-        self.worker = Worker(settings, registry, self._start_task, self.describe, self._on_worker_death)
+        self.worker = Worker(settings, registry, self._start_task, self.errors.describe, self._on_worker_death)
         self.accepting = True  # new tasks are taken
         self.stopping = False  # shutting down: queued tasks stay pending for the next start
         self.interrupting = False
         self._tokens: dict[str, CancelToken] = {}
         self._durations: deque[float] = deque(maxlen=20)
-        self._evicted_at = -EVICT_INTERVAL
 
     # --- lifecycle
 
@@ -92,29 +96,11 @@ class Jobs:
             for task_id in running:
                 self._tokens[task_id].cancel()
         self.worker.stop(timeout=10.0)
-        self.store.close()  # what still runs stays `running` in the table: the next start resumes it
-        self.uploads.close()
-        self.projects.close()
 
     # --- the API the routes use
 
     def task_dir(self, task_id: str) -> Path:
         return self.settings.data_dir / task_id
-
-    def readable(self, parts: tuple[str, ...], owner: str) -> bool:
-        """Whether `owner` may read the file at `parts` of the data root: one of its tasks' or uploads'."""
-        if parts[0] == uploads.FOLDER:
-            return len(parts) == 2 and self.uploads.owner_of(parts[1]) == owner
-        if project := self.projects.get(parts[0]):
-            return project.owner == owner
-        task = self.store.get(parts[0])
-        return task is not None and task.owner == owner
-
-    def resolver(self, owner: str) -> FileResolver:
-        """What turns a request's `/data/` reference into a file, seen as `owner` sees the data root."""
-        return FileResolver(
-            self.settings.data_dir, lambda parts: self.readable(parts, owner), self.registry.check_voice
-        )
 
     def new_task_id(self, kind: str) -> str:
         return f"{kind[:2]}_{secrets.token_hex(8)}"
@@ -123,7 +109,6 @@ class Jobs:
         """Check, store and queue a task; returns it and whether it is new (False: an idempotent retry)."""
         if not self.accepting or not self.worker.alive:
             raise ShuttingDown()
-        spec = handlers.KINDS[kind]
         body_hash = hashlib.sha256(
             json.dumps([kind, body.model_dump(mode="json")], sort_keys=True).encode()
         ).hexdigest()
@@ -131,34 +116,35 @@ class Jobs:
         if earlier is not None:
             return earlier, False
         task_id = self.new_task_id(kind)
-        task_dir = self.task_dir(task_id)
-        try:
-            request = spec.prepare(body, self.settings, task_dir, self.resolver(owner))
-        except Exception:
-            shutil.rmtree(task_dir, ignore_errors=True)
-            raise
+        request = request_of(kind, body)
         if kind == "render":  # every render is a project too, so it can be opened and edited afterwards
-            request["project"] = {"project_id": new_project_id(), "until": "video", "only": None}
+            request.project = ProjectPart(project_id=new_project_id())
         return self.enqueue_request(kind, owner, request, task_id, idempotency_key, body_hash)
 
     def enqueue_request(
         self,
         kind: str,
         owner: str,
-        request: dict,
+        request: TaskRequest,
         task_id: str | None = None,
         idempotency_key: str | None = None,
         body_hash: str | None = None,
     ) -> tuple[Task, bool]:
-        """Store and queue a prepared request (a project's own tasks come here directly)."""
+        """Check (the kind's `prepare`), store and queue a request; a project's own tasks come here
+        directly. A refused request leaves nothing behind."""
         task_id = task_id or self.new_task_id(kind)
         task_dir = self.task_dir(task_id)
+        try:
+            request = KINDS[kind].prepare(request, self.settings, task_dir, self.access.resolver(owner))
+        except Exception:
+            shutil.rmtree(task_dir, ignore_errors=True)
+            raise
         task = Task(
             task_id=task_id,
             kind=kind,
             owner=owner,
             request=request,
-            stages=[{"name": name, "status": "pending", "progress": 0.0} for name in handlers.KINDS[kind].stages],
+            stages=[{"name": name, "status": "pending", "progress": 0.0} for name in KINDS[kind].stages],
             idempotency_key=idempotency_key,
             body_hash=body_hash,
         )
@@ -175,31 +161,28 @@ class Jobs:
                 shutil.rmtree(task_dir, ignore_errors=True)
                 return earlier, False
             self.store.add(task)
-            self._adopt_project(task)
+            if (part := request.project) is not None:
+                self.lifecycle.queued(part.project_id, task_id, kind, lambda: self._fresh_project(task))
         logger.info("task {} {} pending", task_id, kind)
         self._enqueue(task)
         return task, True
 
-    def _adopt_project(self, task: Task) -> None:
-        """A new project task marks its project busy; a one-shot render creates its project now."""
-        about = task.request.get("project")
-        if not about:
-            return
-        with self.projects.lock:
-            project = self.projects.get(about["project_id"])
-            if project is None:
-                request = task.request
-                project = Project(
-                    project_id=about["project_id"],
-                    owner=task.owner,
-                    story=request.get("story") or "",
-                    style=request.get("style") or handlers.DEFAULT_STYLE,
-                    options=request["options"],
-                )
-                self.projects.add(project)
-            project.task_id = task.task_id
-            project.status = "storyboarding" if task.kind == "storyboard" else "rendering"
-            self.projects.save(project)
+    def prepare(self, task: Task, request: TaskRequest) -> TaskRequest:
+        """A new request for a paused task (a project's edits made meanwhile), checked as at acceptance."""
+        return KINDS[task.kind].prepare(
+            request, self.settings, self.task_dir(task.task_id), self.access.resolver(task.owner)
+        )
+
+    def _fresh_project(self, task: Task) -> Project:
+        """A one-shot render's project, made when its task is queued."""
+        request = task.request
+        return Project(
+            project_id=request.project.project_id,
+            owner=task.owner,
+            story=request.story or "",
+            style=request.style or DEFAULT_STYLE,
+            options=request.options.model_dump(mode="json"),
+        )
 
     def _admit(self, owner: str, key: str | None, body_hash: str) -> Task | None:
         """The task an idempotent retry gets back, else None if there is room for a new one."""
@@ -248,7 +231,7 @@ class Jobs:
             task.status = "pending"
             self.store.save(task)
             self.publish(task, "stage", {"stage": task.stage, "status": "pending"})
-            self._project_status(task, "rendering")
+            self._project_changed(task, "rendering")
         self._enqueue(task)
         return True
 
@@ -260,18 +243,12 @@ class Jobs:
         self.store.save(task)
         self._tokens.pop(task.task_id, None)
         self.publish(task, "stage", {"stage": task.stage, "status": "paused"})
-        self._project_status(task, "paused")
+        self._project_changed(task, "paused")
         logger.info("task {} {} paused", task.task_id, task.kind)
 
-    def _project_status(self, task: Task, status: str, error: dict | None = None) -> None:
-        """Keep a project's status in step with the task working on it."""
-        about = task.request.get("project")
-        project = self.projects.get(about["project_id"]) if about else None
-        if project is None or project.task_id != task.task_id:
-            return
-        with self.projects.lock:
-            project.status, project.error = status, error
-            self.projects.save(project)
+    def _project_changed(self, task: Task, status: str) -> None:
+        if (part := task.request.project) is not None:
+            self.lifecycle.changed(part.project_id, task.task_id, status)
 
     async def delete(self, task: Task) -> None:
         if not task.finished:
@@ -304,14 +281,14 @@ class Jobs:
     def publish(self, task: Task, event: str, data: dict, shot_id: str | None = None) -> None:
         if self.store.get(task.task_id) is None:
             return  # deleted: its history must not grow back
-        project_id = (task.request.get("project") or {}).get("project_id")
+        project_id = task.request.project.project_id if task.request.project else None
         self.bus.publish(task.task_id, task.owner, event, {"status": task.status, **data}, project_id, shot_id)
 
     # --- running
 
     def _enqueue(self, task: Task) -> None:
         self._tokens[task.task_id] = CancelToken()
-        if handlers.KINDS[task.kind].plan(task.request).gpu is None:
+        if KINDS[task.kind].plan(task.request).gpu is None:
             self.worker.pool.submit(self._start_task, task.task_id)
         else:
             self.worker.queue.put(task.task_id)
@@ -335,7 +312,7 @@ class Jobs:
             return
         try:
             job.start()
-            plan = handlers.KINDS[job.task.kind].plan(job.request)
+            plan = KINDS[job.task.kind].plan(job.request)
             if plan.gpu is None:
                 self._succeed(job, plan.ffmpeg(job, None))
             elif plan.ffmpeg is None:
@@ -345,7 +322,7 @@ class Jobs:
         except BaseException as error:  # every failure ends the task, never the thread
             self._fail(job, error)
         finally:
-            self._after_task()
+            self.housekeeping.after_task()
 
     def _run_ffmpeg_part(self, job: Job, step, state) -> None:
         try:
@@ -353,17 +330,7 @@ class Jobs:
         except BaseException as error:
             self._fail(job, error)
         finally:
-            self._after_task()
-
-    def _after_task(self) -> None:
-        release_memory()
-        now = time.monotonic()
-        if now - self._evicted_at >= EVICT_INTERVAL:
-            self._evicted_at = now
-            try:
-                self.artifacts.evict(int(self.settings.cache_max_gb * 2**30))
-            except OSError as error:
-                logger.warning("artifact store eviction failed: {}", error)
+            self.housekeeping.after_task()
 
     def _on_worker_death(self, running: str | None) -> None:
         """The GPU worker is gone: nothing it held or would have run may wait forever."""
@@ -371,13 +338,13 @@ class Jobs:
         with self.lock:
             waiting = [t for t in self.store.select_all() if t.status == "pending" or t.task_id == running]
             for task in waiting:
-                if handlers.KINDS[task.kind].plan(task.request).gpu is not None:
+                if KINDS[task.kind].plan(task.request).gpu is not None:
                     message = "the GPU worker stopped; the server needs a restart"
                     self._finish(
                         task, "error", error={"code": "worker_stopped", "message": message, "stage": task.stage}
                     )
 
-    def _succeed(self, job: Job, outcome: handlers.Outcome) -> None:
+    def _succeed(self, job: Job, outcome: tuple[dict, list[str]]) -> None:
         result, warnings = outcome
         with self.lock:
             job.close_stage()
@@ -402,29 +369,11 @@ class Jobs:
         if isinstance(error, Cancelled):
             status, code, message = "cancelled", "cancelled", "cancelled while running"
         else:
-            status, code, message = "error", *self.describe(error)
+            status, code, message = "error", *self.errors.describe(error)
             if code == "internal_error":
                 logger.opt(exception=error).error("task {} failed", task.task_id)
         with self.lock:
             self._finish(task, status, error={"code": code, "message": message, "stage": task.stage})
-
-    def describe(self, error: BaseException) -> tuple[str, str]:
-        """A stable code and a message fit for a client: no host path, no memory address."""
-        if isinstance(error, ModelError | FFmpegError):
-            code = error.code
-        elif isinstance(error, InvalidInput):
-            code = "invalid_request"
-        elif isinstance(error, OSError):
-            code = "storage_error"
-        else:
-            return "internal_error", f"internal error ({type(error).__name__}); the server log has the details"
-        return code, self.scrub(str(error))
-
-    def scrub(self, message: str) -> str:
-        for folder, name in ((self.settings.data_dir, "/data"), (self.settings.weights_dir, "$S2V_WEIGHTS_DIR")):
-            message = message.replace(str(folder.resolve()), name).replace(str(folder), name)
-        message = ABSOLUTE_PATH.sub(lambda m: m.group(0) if m.group(0).startswith("/data/") else "<path>", message)
-        return ADDRESS.sub("0x…", message)[:2000]
 
     def _finish(self, task: Task, status: str, *, result: dict | None = None, error: dict | None = None) -> None:
         if task.finished:
@@ -444,11 +393,8 @@ class Jobs:
         if self.store.get(task.task_id) is None:  # deleted while it ran: its files go too
             threading.Thread(target=shutil.rmtree, args=(self.task_dir(task.task_id), True), daemon=True).start()
         self.publish(task, "done" if status == "done" else "error", {"error": error})
-        if status != "done":  # a done task's project was brought up to date by the task itself
-            about = task.request.get("project")
-            project = self.projects.get(about["project_id"]) if about else None
-            ready = status == "cancelled" and project is not None and bool(project.shots)
-            self._project_status(task, "ready" if ready else "error", None if ready else error)
+        if status != "done" and (part := task.request.project) is not None:  # a done task updated its project
+            self.lifecycle.ended(part.project_id, task.task_id, status, error)
         logger.info(
             "task {} {} {} in {:.2f}s{}",
             task.task_id,

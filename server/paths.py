@@ -11,14 +11,11 @@ from urllib.parse import unquote
 
 from PIL import Image
 
-PREFIX = "/data/"
+from studio.files import PREFIX
+
 DATA_URI = re.compile(r"^data:image/(png|jpeg|webp);base64,", re.IGNORECASE)
 MAX_IMAGE_PIXELS = 4096 * 4096  # an input keyframe; larger is a decompression bomb, not a frame
 IMAGE_FORMATS = ("PNG", "JPEG", "WEBP")
-
-
-def url_of(path: Path, data_dir: Path) -> str:
-    return PREFIX + path.resolve().relative_to(data_dir.resolve()).as_posix()
 
 
 def relative_parts(text: str) -> tuple[str, ...]:

@@ -1,25 +1,19 @@
 """Request and response bodies of projects, shots and takes (shared/API.md, "Projects")."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from pipelines.render_options import MAX_SHOTS
+from pipelines.shot import SceneId, Seed, ShotCore, fields_of, view
 from server.schemas import (
     Body,
-    Camera,
     CharacterPublic,
     DataFile,
-    Motion,
-    Narration,
-    Prompt,
     RenderOptionsCreate,
-    SceneId,
-    Seed,
     Story,
     Style,
     TopicCreate,
-    Transition,
 )
 
 
@@ -41,24 +35,21 @@ class ProjectUpdate(Body):
     options: RenderOptionsCreate | None = None
 
 
-class ProjectShotFields(Body):
-    title: str | None = Field(None, max_length=200)
-    prompt: Prompt | None = None
-    negative_prompt: Prompt | None = None
-    narration: Narration | None = None
-    characters: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=16)
-    speakers: list[Annotated[str, Field(max_length=100)]] | None = Field(
-        None, max_length=64, description="who says each quotation of the narration, in order"
-    )
-    camera: Camera | None = None
-    emotion: str | None = Field(None, max_length=100)
-    duration: float | None = Field(None, ge=0.5, le=30)
-    motion: Motion | None = None
-    transition: Transition | None = None
-    voice: str | None = Field(None, max_length=100)
-    seed: Seed | None = None
-    keyframe: DataFile | None = Field(None, description="an uploaded picture to use instead of drawing one")
-    audio: DataFile | None = Field(None, description="an uploaded recording to use instead of speaking the line")
+EDITABLE = tuple(name for name in ShotCore.model_fields if name != "bgm")  # the mood is the planner's
+ProjectShotFields = view(
+    "ProjectShotFields",
+    Body,
+    {
+        **fields_of(ShotCore, EDITABLE, optional=True),
+        "keyframe": (DataFile | None, Field(None, description="an uploaded picture to use instead of drawing one")),
+        "audio": (
+            DataFile | None,
+            Field(None, description="an uploaded recording to use instead of speaking the line"),
+        ),
+    },
+    "What a caller may set on a project's shot.",
+    __name__,
+)
 
 
 class ProjectShotUpdate(ProjectShotFields):
@@ -91,28 +82,23 @@ class TakePublic(BaseModel):
     created_at: str
 
 
-class ShotPublic(BaseModel):
-    shot_id: str
-    index: int
-    title: str
-    prompt: str
-    negative_prompt: str
-    narration: str
-    characters: list[str]
-    speakers: list[str]
-    camera: str
-    emotion: str | None
-    duration: float | None
-    motion: str | None
-    transition: str | None
-    voice: str | None
-    seed: int
-    stale: list[str]
-    keyframe: str | None
-    audio: str | None
-    clip: str | None
-    takes: list[TakePublic]
-    take_id: str | None
+ShotPublic = view(
+    "ShotPublic",
+    BaseModel,
+    {
+        "shot_id": (str, ...),
+        "index": (int, ...),
+        **fields_of(ShotCore, EDITABLE, required=True),
+        "stale": (list[str], ...),
+        "keyframe": (str | None, ...),
+        "audio": (str | None, ...),
+        "clip": (str | None, ...),
+        "takes": (list[TakePublic], ...),
+        "take_id": (str | None, ...),
+    },
+    "A project's shot as the API shows it: its fields, what is stale, its selected take's files.",
+    __name__,
+)
 
 
 class RenderPublic(BaseModel):

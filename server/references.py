@@ -9,6 +9,7 @@ from pipelines.render_options import Source
 from pipelines.specs import Character, InvalidInput, Shot, blame
 from pipelines.story_writer import Topic
 from server import paths, uploads
+from studio.files import url_of
 
 
 class FileResolver:
@@ -59,38 +60,41 @@ def keyframe(value: str, scene_id: str, settings, task_dir: Path, resolve: FileR
     inputs.mkdir(parents=True, exist_ok=True)
     path = inputs / f"{scene_id}.png"
     image.convert("RGB").save(path, format="PNG")
-    return paths.url_of(path, settings.data_dir)
+    return url_of(path, settings.data_dir)
 
 
-def source_of(request: dict, resolve: FileResolver) -> Source:
-    """What a stored render or storyboard request starts from, with every /data/ reference a file."""
-    if request.get("topic"):
-        return Topic(**request["topic"])
-    if request.get("story") is not None:
-        return request["story"]
+def source_of(request, resolve: FileResolver) -> Source:
+    """What a render or storyboard request starts from, with every /data/ reference a file (a
+    project's render also brings each shot's take variant)."""
+    if request.topic is not None:
+        return Topic(**request.topic.model_dump())
+    if request.story is not None:
+        return request.story
+    variants = request.project.variants if request.project else {}
     shots = []
-    for index, item in enumerate(request["storyboard"]):
+    for index, item in enumerate(request.storyboard):
         try:
-            files = {name: resolve(item[name]) if item[name] else None for name in ("frame", "audio")}
+            files = {name: resolve(value) if (value := getattr(item, name)) else None for name in ("frame", "audio")}
         except ValueError as error:  # its task was deleted while this one waited
-            raise InvalidInput(f"{item['scene_id']}: {error}", f"storyboard[{index}]") from None
-        fields = {k: v for k, v in item.items() if k in Shot.model_fields and v is not None}
-        shots.append(Shot(**{**fields, **files}))
+            raise InvalidInput(f"{item.scene_id}: {error}", f"storyboard[{index}]") from None
+        fields = item.model_dump(include=set(Shot.model_fields), exclude={"frame", "audio"}, exclude_none=True)
+        variant = variants[item.scene_id].model_dump() if item.scene_id in variants else {}
+        shots.append(Shot(**fields, **files, **variant))
     return shots
 
 
-def cast_of(request: dict, resolve: FileResolver) -> list[Character]:
+def cast_of(request, resolve: FileResolver) -> list[Character]:
     """The request's characters with their files: a reference picture, a voice given as a speech clip."""
     cast = []
-    for index, item in enumerate(request.get("characters") or []):
-        fields = {k: v for k, v in item.items() if v is not None}
-        if item.get("reference"):
+    for index, item in enumerate(request.characters or []):
+        fields = item.model_dump(exclude_none=True)
+        if item.reference:
             with blame(f"characters[{index}].reference"):
-                fields["reference"] = resolve.image(item["reference"])
-        if item.get("voice"):
+                fields["reference"] = resolve.image(item.reference)
+        if item.voice:
             with blame(f"characters[{index}].voice"):
-                fields["voice"] = resolve.voice(item["voice"])
-        cast.append(Character(**{"description": "", **fields}))
+                fields["voice"] = resolve.voice(item.voice)
+        cast.append(Character(**fields))
     with blame("characters"):
         check_cast(cast)
     return cast
@@ -98,9 +102,10 @@ def cast_of(request: dict, resolve: FileResolver) -> list[Character]:
 
 def check_source_fields(body, settings) -> None:
     """Exactly one of story, storyboard, topic; a topic needs the LLM."""
-    given = [name for name in ("story", "storyboard", "topic") if getattr(body, name, None) is not None]
+    sources = ("story", "storyboard", "topic") if "storyboard" in type(body).model_fields else ("story", "topic")
+    given = [name for name in sources if getattr(body, name) is not None]
     if len(given) != 1:
-        names = "story, storyboard or topic" if hasattr(body, "storyboard") else "story or topic"
+        names = "story, storyboard or topic" if "storyboard" in sources else "story or topic"
         raise InvalidInput(f"send exactly one of {names}", given[1] if len(given) > 1 else "story")
     if given == ["topic"] and settings.llm_backend == "none":
         raise InvalidInput(

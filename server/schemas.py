@@ -2,28 +2,20 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from pipelines.cast import MAX_CHARACTERS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, valid_name
-from pipelines.compose import ALL_TRANSITIONS
-from pipelines.narration import MAX_LINE_CHARS
+from pipelines.cast import MAX_CHARACTERS, valid_name
 from pipelines.render_options import MAX_FADE_SECONDS, MAX_SHOTS
-from pipelines.specs import CAMERAS, SCENE_ID
+from pipelines.shot import CharacterCore, Motion, Narration, SceneId, Seed, ShotCore, Transition, fields_of, view
 from pipelines.story_writer import MAX_DETAIL_CHARS, MAX_TOPIC_CHARS
 from pipelines.storyboard import MAX_SCENES, MAX_STORY_CHARS
-from server.store import STATUSES
 
+FINISHED = ("done", "error", "cancelled")
+STATUSES = ("pending", "running", "paused", *FINISHED)
 MAX_ITEMS = 64  # scenes in one /frames, /clips or /narration request
-MAX_PROMPT_CHARS = 2000
 
-SceneId = Annotated[str, Field(pattern=SCENE_ID.pattern, examples=["s1"])]
 Story = Annotated[str, Field(min_length=1, max_length=MAX_STORY_CHARS)]
 Style = Annotated[str, Field(max_length=200)]
-MAX_JSON_INT = 2**53 - 1  # the largest integer every JSON client (JavaScript too) holds exactly
-Seed = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
-Transition = Literal[ALL_TRANSITIONS]
-Motion = Literal["i2v", "kenburns", "static"]
-Camera = Literal[CAMERAS]
 Kind = Literal["storyboard", "frames", "clips", "narration", "render"]
 Status = Literal[STATUSES]
 
@@ -57,8 +49,6 @@ FrameRef = Annotated[
         description="/data/<task>/frames/s1.png, /data/uploads/<id>.png, or data:image/png;base64,...",
     ),
 ]
-Prompt = Annotated[str, Field(max_length=MAX_PROMPT_CHARS)]
-Narration = Annotated[str, Field(max_length=MAX_LINE_CHARS)]
 
 
 class TopicCreate(Body):
@@ -78,36 +68,28 @@ class StoryboardCreate(Body):
     language: Literal["auto", "zh", "en"] = "auto"
 
 
-class ShotFields(Body):
+ShotFields = view(
+    "ShotFields",
+    Body,
+    {
+        "scene_id": (SceneId, ...),
+        **fields_of(ShotCore, optional=True),
+        "text": (Narration | None, None),
+        "frame": (FrameRef | None, None),
+        "audio": (DataFile | None, None),
+        "clip": (DataFile | None, None),
+    },
     """Every field a stage's result items carry. Chaining sends an item on as it is: each stage
-    reads what it needs and ignores the rest; a field no stage knows is refused."""
-
-    scene_id: SceneId
-    title: str | None = Field(None, max_length=200)
-    prompt: Prompt | None = None
-    negative_prompt: Prompt | None = None
-    narration: Narration | None = None
-    text: Narration | None = None
-    bgm: str | None = Field(None, max_length=200)
-    characters: list[Annotated[str, Field(max_length=100)]] | None = Field(None, max_length=16)
-    speakers: list[Annotated[str, Field(max_length=100)]] | None = Field(
-        None, max_length=64, description="who says each quotation of the narration, in order"
-    )
-    camera: Camera | None = None
-    seed: Seed | None = None
-    frame: FrameRef | None = None
-    audio: DataFile | None = None
-    clip: DataFile | None = None
-    duration: float | None = Field(None, ge=0.5, le=30)
-    motion: Motion | None = None
-    transition: Transition | None = None
-    voice: str | None = Field(None, max_length=100)
-
-
-class FrameSceneCreate(ShotFields):
-    """A scene to draw; a /storyboard scene can be sent as it is."""
-
-    prompt: Prompt = Field(min_length=1)
+    reads what it needs and ignores the rest; a field no stage knows is refused.""",
+    __name__,
+)
+FrameSceneCreate = view(
+    "FrameSceneCreate",
+    ShotFields,
+    fields_of(ShotCore, ("prompt",), required=True, prompt={"min_length": 1}),
+    "A scene to draw; a /storyboard scene can be sent as it is.",
+    __name__,
+)
 
 
 class ImageStyle(Body):
@@ -122,14 +104,23 @@ class FramesCreate(Body):
     image_style: ImageStyle = Field(default_factory=ImageStyle)
 
 
-class ClipFrameCreate(ShotFields):
-    """A keyframe to animate; a /frames item (seed included) can be sent as it is."""
-
-    frame: FrameRef
-    duration: float = Field(ge=0.5, le=30)
-    transition: Transition = "crossfade"
-    motion: Motion = "i2v"
-    camera: Camera = "static"
+ClipFrameCreate = view(
+    "ClipFrameCreate",
+    ShotFields,
+    {
+        "frame": (FrameRef, ...),
+        **fields_of(ShotCore, ("duration",), required=True, not_null=True),
+        **fields_of(
+            ShotCore,
+            ("camera", "motion", "transition"),
+            transition={"default": "crossfade"},
+            motion={"default": "i2v"},
+            camera={"default": "static"},
+        ),
+    },
+    "A keyframe to animate; a /frames item (seed included) can be sent as it is.",
+    __name__,
+)
 
 
 class VideoStyle(Body):
@@ -161,14 +152,21 @@ class NarrationCreate(Body):
     language: str = Field("auto", pattern=r"^(auto|[a-z]{2,3}(-[A-Za-z]{2,4})?)$")
 
 
-class ShotCreate(ShotFields):
+ShotCreate = view(
+    "ShotCreate",
+    ShotFields,
+    fields_of(
+        ShotCore,
+        ("prompt", "negative_prompt", "narration", "camera"),
+        prompt={"default": ""},
+        negative_prompt={"default": ""},
+        narration={"default": ""},
+        camera={"default": "static"},
+    ),
     """A shot of a storyboard to render: what it carries (frame, audio, duration, motion, camera,
-    transition, seed) is used, not made."""
-
-    prompt: Prompt = ""
-    negative_prompt: Prompt = ""
-    narration: Narration = ""
-    camera: Camera = "static"
+    transition, seed) is used, not made.""",
+    __name__,
+)
 
 
 class RenderVideo(VideoStyle):
@@ -201,48 +199,55 @@ def checked_name(name: str) -> str:
     return name
 
 
-CharacterName = Annotated[
-    str, Field(min_length=1, max_length=MAX_NAME_CHARS, pattern=r"^[^/\\]+$"), AfterValidator(checked_name)
-]
-Voice = Annotated[
-    str,
-    Field(
-        max_length=1000,
-        pattern=r"^(/data/.+|[^/\\]+)$",
-        description="a voice of the engine (GET /system lists them), or a /data/ URL of a speech clip",
-    ),
-]
-Strength = Annotated[float, Field(ge=0, le=1, description="how strongly keyframes follow its identity image")]
-
-
-class CharacterFields(Body):
-    description: str | None = Field(None, max_length=MAX_DESCRIPTION_CHARS)
-    voice_description: str | None = Field(None, max_length=200)
-    voice: Voice | None = None
-    reference: DataFile | None = Field(None, description="an uploaded picture: its identity instead of the design")
-    strength: Strength | None = None
-
-
-class CharacterCreate(CharacterFields):
-    """A character of the cast; a render's `characters` replace the storyboard's of the same name."""
-
-    name: CharacterName
-    design_seed: Seed | None = None
-
-
-class CharacterUpdate(CharacterFields):
-    """Any field; `null` clears `voice` (one is assigned) or `reference` (the design is the identity)."""
-
-
-class CharacterPublic(BaseModel):
-    name: str
-    description: str
-    voice_description: str
-    voice: str | None
-    reference: str | None
-    design: str | None
-    design_seed: int
-    strength: float
+VOICE = {
+    "max_length": 1000,
+    "pattern": r"^(/data/.+|[^/\\]+)$",
+    "description": "a voice of the engine (GET /system lists them), or a /data/ URL of a speech clip",
+}
+CharacterFields = view(
+    "CharacterFields",
+    Body,
+    {
+        **fields_of(CharacterCore, ("description", "voice_description", "voice"), optional=True, voice=VOICE),
+        "reference": (
+            DataFile | None,
+            Field(None, description="an uploaded picture: its identity instead of the design"),
+        ),
+        **fields_of(CharacterCore, ("strength",), optional=True),
+    },
+    "What a caller may set on a character.",
+    __name__,
+)
+CharacterCreate = view(
+    "CharacterCreate",
+    CharacterFields,
+    {
+        **fields_of(CharacterCore, ("name",), required=True, name={"pattern": r"^[^/\\]+$"}),
+        **fields_of(CharacterCore, ("design_seed",), optional=True),
+    },
+    "A character of the cast; a render's `characters` replace the storyboard's of the same name.",
+    __name__,
+    checked_name=field_validator("name")(lambda cls, name: checked_name(name)),
+)
+CharacterUpdate = view(
+    "CharacterUpdate",
+    CharacterFields,
+    {},
+    "Any field; `null` clears `voice` (one is assigned) or `reference` (the design is the identity).",
+    __name__,
+)
+CharacterPublic = view(
+    "CharacterPublic",
+    BaseModel,
+    {
+        **fields_of(CharacterCore, ("name", "description", "voice_description", "voice"), required=True),
+        "reference": (str | None, ...),
+        "design": (str | None, ...),
+        **fields_of(CharacterCore, ("design_seed", "strength"), required=True),
+    },
+    "One of a project's cast as the API shows it.",
+    __name__,
+)
 
 
 class CharacterListPublic(BaseModel):

@@ -9,13 +9,14 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from loguru import logger
 
-FINISHED = ("done", "error", "cancelled")
-STATUSES = ("pending", "running", "paused", *FINISHED)
+from server.requests import TaskRequest, parse_request
+from server.schemas import FINISHED
+
 SAVE_INTERVAL = 0.5  # seconds between progress-only writes of one task
 
 
@@ -24,7 +25,7 @@ class Task:
     task_id: str
     kind: str
     owner: str
-    request: dict
+    request: TaskRequest
     seq: int = 0
     status: str = "pending"
     stage: str | None = None
@@ -59,8 +60,14 @@ class TaskStore:
         self._tasks: dict[str, Task] = {}
         self.write_errors = 0
         self._saved_at: dict[str, float] = {}
-        for (data,) in self._db.execute("SELECT data FROM tasks ORDER BY seq"):
-            task = Task(**json.loads(data))
+        for task_id, data in self._db.execute("SELECT task_id, data FROM tasks ORDER BY seq"):
+            try:
+                row = json.loads(data)
+                row["request"] = parse_request(row["kind"], json.dumps(row["request"]))
+            except (ValueError, KeyError) as error:  # one damaged row must not keep the server from starting
+                logger.error("task {} in the job table cannot be read, left out: {}", task_id, error)
+                continue
+            task = Task(**row)
             self._tasks[task.task_id] = task
         self._seq = max((t.seq for t in self._tasks.values()), default=0)
 
@@ -105,11 +112,17 @@ class TaskStore:
             try:
                 self._db.execute(
                     "INSERT OR REPLACE INTO tasks (task_id, seq, owner, data) VALUES (?, ?, ?, ?)",
-                    (task.task_id, task.seq, task.owner, json.dumps(asdict(task), ensure_ascii=False)),
+                    (task.task_id, task.seq, task.owner, self._serialise(task)),
                 )
             except sqlite3.Error as error:  # a full or read-only disk: keep serving from memory
                 self.write_errors += 1
                 logger.error("cannot write task {} to the job table: {}", task.task_id, error)
+
+    @staticmethod
+    def _serialise(task: Task) -> str:
+        data = {f.name: getattr(task, f.name) for f in fields(task)}
+        data["request"] = task.request.model_dump(mode="json")
+        return json.dumps(data, ensure_ascii=False)
 
     def select_all(self) -> list[Task]:
         with self._lock:

@@ -7,12 +7,12 @@ from fastapi.responses import JSONResponse
 
 from pipelines.cast import MAX_CHARACTERS
 from pipelines.specs import InvalidInput, blame
-from server import cast_edits
+from server.access import FileAccess
 from server.auth import Caller
+from server.deps import AccessDep
 from server.errors import ApiError
 from server.project_schemas import CharacterRegenerateCreate
-from server.projects import Project, ProjectCharacter
-from server.routes.common import jobs_of, refuse_nulls
+from server.routes.common import refuse_nulls
 from server.routes.projects import RESPONSES, WORK_RESPONSES, editing, owned_project
 from server.routes.shots import start_render
 from server.schemas import (
@@ -22,6 +22,8 @@ from server.schemas import (
     CharacterUpdate,
     TaskCreatedPublic,
 )
+from studio import cast as cast_edits
+from studio.project import Project, ProjectCharacter
 
 router = APIRouter(tags=["characters"])
 PATH = "/projects/{project_id}/characters"
@@ -34,11 +36,11 @@ def owned_character(project: Project, name: str):
     return character
 
 
-def checked_fields(request: Request, owner: str, body) -> dict:
+def checked_fields(access: FileAccess, owner: str, body) -> dict:
     """The fields a request sets; its files checked to be the caller's picture and speech clip, its
     voice one the speech engine has (or, for an engine that clones voices, a clip)."""
     fields = body.model_dump(exclude_unset=True)
-    resolve = jobs_of(request).resolver(owner)
+    resolve = access.resolver(owner)
     if fields.get("reference"):
         with blame("reference"):
             resolve.image(fields["reference"])
@@ -55,9 +57,9 @@ def list_characters(project_id: str, request: Request, owner: Caller):
 
 
 @router.post(PATH, status_code=201, response_model=CharacterPublic, responses=RESPONSES)
-def add_character(project_id: str, body: CharacterCreate, request: Request, owner: Caller):
+def add_character(project_id: str, body: CharacterCreate, request: Request, owner: Caller, access: AccessDep):
     """A new character; shots that already name it are conditioned on it from their next render."""
-    fields = checked_fields(request, owner, body)
+    fields = checked_fields(access, owner, body)
     with editing(request, project_id, owner) as project:
         if len(project.characters) >= MAX_CHARACTERS:
             raise InvalidInput(f"a cast has at most {MAX_CHARACTERS} characters", "name")
@@ -70,9 +72,11 @@ def add_character(project_id: str, body: CharacterCreate, request: Request, owne
 
 
 @router.patch(PATH + "/{name}", response_model=CharacterPublic, responses=RESPONSES)
-def update_character(project_id: str, name: str, body: CharacterUpdate, request: Request, owner: Caller):
+def update_character(
+    project_id: str, name: str, body: CharacterUpdate, request: Request, owner: Caller, access: AccessDep
+):
     """Any field; the shots it changes become stale (identity: keyframe and clip; voice: narration)."""
-    fields = checked_fields(request, owner, body)
+    fields = checked_fields(access, owner, body)
     with editing(request, project_id, owner) as project:
         character = owned_character(project, name)
         cast_edits.patch_character(project, character, fields)

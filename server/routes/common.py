@@ -8,13 +8,14 @@ from fastapi import Request
 from pydantic import BaseModel
 
 from pipelines.specs import InvalidInput
+from server.deps import services
 from server.errors import ApiError
 from server.jobs import Jobs
 from server.store import Task
 
 
 def jobs_of(request) -> Jobs:
-    return request.app.state.jobs
+    return services(request).jobs
 
 
 def owned_task(request: Request, task_id: str, owner: str) -> Task:

@@ -12,6 +12,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from server import paths
 from server.auth import Caller
+from server.deps import services
 from server.errors import ERROR_RESPONSES, ApiError
 from server.routes.common import jobs_of, owned_task
 
@@ -56,7 +57,7 @@ def data_file(path: str, request: Request, owner: Caller):
     """A file a task of the caller produced, or one the caller uploaded; `Range: bytes=a-b` answers 206."""
     jobs = jobs_of(request)
     try:
-        readable = partial(jobs.readable, owner=owner)
+        readable = partial(services(request).access.readable, owner=owner)
         real = paths.owned_file(paths.relative_parts(path), jobs.settings.data_dir, readable)
         stat = real.stat()  # now, so a file deleted meanwhile is a 404 here, not a failure mid-response
     except (ValueError, OSError):

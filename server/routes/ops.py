@@ -71,7 +71,7 @@ def system(request: Request, owner: Caller):
         "ready": jobs.worker.ready.is_set(),
         "device": placement.device,
         "dtype": placement.dtype_name,
-        "models": [{**model, "path": jobs.scrub(model["path"])} for model in jobs.registry.report()],
+        "models": [{**model, "path": jobs.errors.scrub(model["path"])} for model in jobs.registry.report()],
         "memory": memory(),
         "queue": {
             "pending": jobs.store.count("pending"),

@@ -12,20 +12,22 @@ from fastapi.responses import JSONResponse
 from pipelines.documents import MAX_TEXT_CHARS
 from pipelines.specs import InvalidInput, blame
 from pipelines.storyboard import MAX_STORY_CHARS
-from server import cast_edits
-from server import project_edits as edits
 from server.auth import Caller
+from server.deps import AccessDep, ProjectsDep, TasksDep, UploadsDep, services
 from server.errors import ERROR_RESPONSES, ApiError
-from server.handlers import DEFAULT_STYLE, check_source, checked_options, source_of, storyboard_options
 from server.jobs import QueueFull, ShuttingDown
+from server.prepare import DEFAULT_STYLE, check_music, render_options
 from server.project_schemas import (
     ProjectCreate,
     ProjectListPublic,
     ProjectPublic,
     ProjectUpdate,
 )
-from server.projects import Project, new_project_id
+from server.requests import ProjectPart, StoryboardRequest
 from server.routes.common import iso, jobs_of
+from studio import cast as cast_edits
+from studio import edits
+from studio.project import Project, new_project_id
 
 router = APIRouter(tags=["projects"])
 RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404, 409)}
@@ -58,7 +60,7 @@ def project_public(project: Project) -> dict:
 
 
 def owned_project(request: Request, project_id: str, owner: str) -> Project:
-    project = jobs_of(request).projects.get(project_id)
+    project = services(request).projects.get(project_id)
     if project is None or project.owner != owner:
         raise ApiError(404, "no such project")
     return project
@@ -86,15 +88,15 @@ def check_idle(request: Request, project: Project, edits_only: bool = True) -> N
 @contextlib.contextmanager
 def editing(request: Request, project_id: str, owner: str, edits_only: bool = True) -> Iterator[Project]:
     """The caller's project, locked and idle, for one edit; saved when the edit succeeds."""
-    jobs = jobs_of(request)
+    projects = services(request).projects
     project = owned_project(request, project_id, owner)
-    with jobs.projects.lock:
+    with projects.lock:
         check_idle(request, project, edits_only)
         yield project
-        jobs.projects.save(project)
+        projects.save(project)
 
 
-def enqueue(request: Request, owner: str, kind: str, body: dict) -> dict:
+def enqueue(request: Request, owner: str, kind: str, body) -> dict:
     try:
         task, _ = jobs_of(request).enqueue_request(kind, owner, body)
     except QueueFull as full:
@@ -104,10 +106,10 @@ def enqueue(request: Request, owner: str, kind: str, body: dict) -> dict:
     return {"task_id": task.task_id, "kind": task.kind, "status": "pending"}
 
 
-def document_story(request: Request, owner: str, url: str) -> str:
+def document_story(access: AccessDep, uploads: UploadsDep, owner: str, url: str) -> str:
     with blame("document"):
-        path = jobs_of(request).resolver(owner)(url)
-        if path.suffix != ".txt" or not path.is_relative_to(jobs_of(request).uploads.folder.resolve()):
+        path = access.resolver(owner)(url)
+        if path.suffix != ".txt" or not path.is_relative_to(uploads.folder.resolve()):
             raise ValueError("must be an uploaded document (POST /uploads)")
         text = path.read_text(encoding="utf-8")[: MAX_TEXT_CHARS + 1]
     if len(text) > MAX_STORY_CHARS:
@@ -116,27 +118,21 @@ def document_story(request: Request, owner: str, url: str) -> str:
 
 
 @router.post("/projects", status_code=201, response_model=ProjectPublic, responses=WORK_RESPONSES)
-def create_project(body: ProjectCreate, request: Request, owner: Caller):
+def create_project(
+    body: ProjectCreate,
+    request: Request,
+    owner: Caller,
+    projects: ProjectsDep,
+    access: AccessDep,
+    uploads: UploadsDep,
+):
     """A new project; its storyboard starts at once (`task_id`)."""
-    jobs = jobs_of(request)
     given = [name for name in ("story", "topic", "document") if getattr(body, name) is not None]
     if len(given) != 1:
         raise InvalidInput("send exactly one of story, topic or document", given[1] if len(given) > 1 else "story")
-    story = document_story(request, owner, body.document) if body.document else body.story
-    board = {
-        "story": story,
-        "topic": body.topic.model_dump() if body.topic else None,
-        "style": body.style,
-        "scenes": body.options.scene_count,
-        "language": body.language,
-    }
-    if body.topic and jobs.settings.llm_backend == "none":
-        raise InvalidInput(
-            "no LLM is configured (S2V_LLM_BACKEND=none), so a topic cannot be written: send a story", "topic"
-        )
-    check_source(source_of(board, jobs.resolver(owner)), storyboard_options(board))
-    options = body.options.model_dump()
-    checked_options({"options": options, "style": body.style}, jobs.resolver(owner))
+    story = document_story(access, uploads, owner, body.document) if body.document else body.story
+    if body.document and not story.strip():
+        raise InvalidInput("the document has no text", "document")
     project = Project(
         project_id=new_project_id(),
         owner=owner,
@@ -144,13 +140,22 @@ def create_project(body: ProjectCreate, request: Request, owner: Caller):
         story=story or "",
         style=body.style or DEFAULT_STYLE,
         language=body.language,
-        options=options,
+        options=body.options.model_dump(mode="json"),
     )
-    jobs.projects.add(project)
+    storyboard = StoryboardRequest(
+        story=story,
+        topic=body.topic,
+        style=body.style,
+        scenes=body.options.scene_count,
+        language=body.language,
+        project=ProjectPart(project_id=project.project_id),
+    )
+    check_music(body.options, access.resolver(owner))  # checked now: its renders will use them
+    projects.add(project)
     try:
-        enqueue(request, owner, "storyboard", {**board, "project": {"project_id": project.project_id}})
-    except ApiError:
-        jobs.projects.delete(project.project_id)
+        enqueue(request, owner, "storyboard", storyboard)  # its prepare checks the story
+    except Exception:
+        projects.delete(project.project_id)
         raise
     headers = {"Location": f"/projects/{project.project_id}"}
     return JSONResponse(project_public(project), status_code=201, headers=headers)
@@ -164,7 +169,7 @@ def list_projects(
     cursor: Annotated[str | None, Query(pattern=r"^\d{0,18}$")] = None,
 ):
     """The caller's projects, newest first; `next_cursor` pages to older ones."""
-    projects = jobs_of(request).projects.select(owner, int(cursor) if cursor else None, limit)
+    projects = services(request).projects.select(owner, int(cursor) if cursor else None, limit)
     next_cursor = str(projects[-1].seq) if len(projects) == limit else None
     return {"projects": [project_public(p) for p in projects], "next_cursor": next_cursor}
 
@@ -175,28 +180,28 @@ def get_project(project_id: str, request: Request, owner: Caller):
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
-def update_project(project_id: str, update: ProjectUpdate, request: Request, owner: Caller):
+def update_project(project_id: str, update: ProjectUpdate, request: Request, owner: Caller, access: AccessDep):
     """Title, style, options; new options stale what depends on them."""
-    resolve = jobs_of(request).resolver(owner)
+    resolve = access.resolver(owner)
     with editing(request, project_id, owner) as project:
         if update.title is not None:
             project.title = update.title
         if update.style is not None:
             cast_edits.edit_cast(project, lambda: setattr(project, "style", update.style))  # restyles designs
         if update.options is not None:
-            options = update.options.model_dump()
-            checked_options({"options": options, "style": project.style}, resolve)
-            edits.change_options(project, options)
+            check_music(update.options, resolve)
+            render_options(update.options, project.style, resolve)
+            edits.change_options(project, update.options.model_dump(mode="json"))
     return project_public(project)
 
 
 @router.delete("/projects/{project_id}", status_code=204, responses=RESPONSES)
-async def delete_project(project_id: str, request: Request, owner: Caller):
+async def delete_project(project_id: str, request: Request, owner: Caller, jobs: TasksDep):
     """The project, its tasks and every file it made (its artifacts become evictable)."""
-    jobs = jobs_of(request)
     project = owned_project(request, project_id, owner)
     jobs.projects.delete(project.project_id)
     for task in jobs.store.select_all():
-        if (task.request.get("project") or {}).get("project_id") == project.project_id and task.owner == owner:
+        part = task.request.project
+        if part is not None and part.project_id == project.project_id and task.owner == owner:
             await jobs.delete(task)
     await asyncio.to_thread(shutil.rmtree, jobs.settings.data_dir / project.project_id, True)

@@ -5,11 +5,11 @@ from fastapi.responses import JSONResponse
 
 from pipelines.render import UNTIL
 from pipelines.specs import InvalidInput, blame
-from server import project_edits as edits
+from server.access import FileAccess
 from server.auth import Caller
-from server.cast_edits import cast_request
+from server.deps import AccessDep
 from server.errors import ApiError
-from server.handlers import check_inputs_of_render
+from server.project_requests import render_request
 from server.project_schemas import (
     ProjectRenderCreate,
     ProjectShotCreate,
@@ -17,8 +17,7 @@ from server.project_schemas import (
     RegenerateCreate,
     ShotPublic,
 )
-from server.projects import Project, Shot
-from server.routes.common import jobs_of, refuse_nulls
+from server.routes.common import refuse_nulls
 from server.routes.projects import (
     FIELD_NAMES,
     RESPONSES,
@@ -29,16 +28,18 @@ from server.routes.projects import (
     shot_public,
 )
 from server.schemas import TaskCreatedPublic
+from studio import edits
+from studio.project import Project, Shot
 
 router = APIRouter(tags=["projects"])
 # A regenerated keyframe runs through narration too: the new take gets the shot's audio (from the store).
 REGENERATE_UNTIL = {"keyframe": "narration", "narration": "narration", "clip": "clips"}
 
 
-def shot_changes(request: Request, owner: str, body) -> dict:
+def shot_changes(access: FileAccess, owner: str, body) -> dict:
     """The fields a request sets, under the shot's own names; own files checked to be the caller's."""
     changes = body.model_dump(exclude_unset=True, exclude={"after"})
-    resolve = jobs_of(request).resolver(owner)
+    resolve = access.resolver(owner)
     for name, field in FIELD_NAMES.items():
         if name in changes:
             value = changes.pop(name)
@@ -57,19 +58,21 @@ def answer_shot(project: Project, shot) -> dict:
 
 
 @router.patch("/projects/{project_id}/shots/{shot_id}", response_model=ShotPublic, responses=RESPONSES)
-def update_shot(project_id: str, shot_id: str, body: ProjectShotUpdate, request: Request, owner: Caller):
+def update_shot(
+    project_id: str, shot_id: str, body: ProjectShotUpdate, request: Request, owner: Caller, access: AccessDep
+):
     """Any editable field (`index` moves it); answers the shot with what is now `stale`."""
     with editing(request, project_id, owner) as project:
         shot = owned_shot(project, shot_id)
-        edits.patch_shot(project, shot, shot_changes(request, owner, body))
+        edits.patch_shot(project, shot, shot_changes(access, owner, body))
     return answer_shot(project, shot)
 
 
 @router.post("/projects/{project_id}/shots", status_code=201, response_model=ShotPublic, responses=RESPONSES)
-def insert_shot(project_id: str, body: ProjectShotCreate, request: Request, owner: Caller):
+def insert_shot(project_id: str, body: ProjectShotCreate, request: Request, owner: Caller, access: AccessDep):
     """A new shot after `after` (first when absent); everything of it is stale until rendered."""
     with editing(request, project_id, owner) as project:
-        shot = edits.insert_shot(project, body.after, shot_changes(request, owner, body))
+        shot = edits.insert_shot(project, body.after, shot_changes(access, owner, body))
     return JSONResponse(answer_shot(project, shot), status_code=201)
 
 
@@ -95,18 +98,8 @@ def select_take(project_id: str, shot_id: str, take_id: str, request: Request, o
 
 def start_render(request: Request, owner: str, project: Project, until: str, only: list[str] | None) -> dict:
     """A render task over the project's shots, up to `until`, for every shot or for `only`."""
-    jobs = jobs_of(request)
-    body = {
-        "story": None,
-        "topic": None,
-        "storyboard": edits.storyboard_of(project, str),
-        "characters": cast_request(project),
-        "style": project.style,
-        "options": project.options,
-        "project": {"project_id": project.project_id, "until": until, "only": only},
-    }
-    check_inputs_of_render(body, jobs.settings, jobs.resolver(owner))
-    return enqueue(request, owner, "render", body)  # the job table marks the project busy
+    # checked by the same `prepare` as /render; the job table marks the project busy
+    return enqueue(request, owner, "render", render_request(project, until, only))
 
 
 @router.post(

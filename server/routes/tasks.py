@@ -10,12 +10,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from server.auth import Caller, key_subprotocol, websocket_caller
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import FINAL_EVENTS, Event
-from server.handlers import KINDS, check_inputs_of_render
 from server.jobs import QueueFull
-from server.project_edits import storyboard_of
+from server.kinds import KINDS
+from server.project_requests import render_request
 from server.routes.common import jobs_of, owned_task, task_public
-from server.schemas import TaskListPublic, TaskPublic
-from server.store import STATUSES, Task
+from server.schemas import STATUSES, TaskListPublic, TaskPublic
+from server.store import Task
 
 router = APIRouter(tags=["tasks"])
 KEEPALIVE = 15.0  # seconds between SSE comments, so proxies keep an idle stream open
@@ -78,15 +78,13 @@ def resume_task(task_id: str, request: Request, owner: Caller):
     task = owned_task(request, task_id, owner)
     if task.status != "paused":
         raise ApiError(409, f"the task is {task.status}, not paused", code="not_paused")
-    about = task.request.get("project")
-    project = jobs.projects.get(about["project_id"]) if about else None
+    part = task.request.project
+    project = jobs.projects.get(part.project_id) if part else None
     if project is not None and project.task_id != task.task_id:
         raise ApiError(409, "the project has moved on to another task since this one paused", code="not_paused")
     if task.kind == "render" and project is not None and project.shots:
         with jobs.projects.lock:  # edits made while it was paused are rendered too
-            refreshed = {**task.request, "storyboard": storyboard_of(project, str), "options": project.options}
-            check_inputs_of_render({**refreshed, "style": project.style}, jobs.settings, jobs.resolver(owner))
-            task.request.update(storyboard=refreshed["storyboard"], options=project.options, style=project.style)
+            task.request = jobs.prepare(task, render_request(project, part.until, part.only))
     try:
         jobs.resume(task)
     except QueueFull as full:

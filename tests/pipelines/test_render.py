@@ -82,6 +82,7 @@ def check_subtitles(result, fps: int) -> None:
 
 def test_same_seed_same_keyframes(registry, fox_render, tmp_path):
     again = render(FOX, tmp_path, registry, options(), ArtifactStore(tmp_path / "fresh"))  # drawn again
+    assert fox_render.frames and len(again.frames) == len(fox_render.frames)  # the loop below checks something
     for first, second in zip(fox_render.frames, again.frames, strict=True):
         assert np.array_equal(np.asarray(Image.open(first.frame)), np.asarray(Image.open(second.frame)))
 

@@ -194,7 +194,7 @@ def test_idempotency_key(client):
 
 def test_delete_removes_the_task_and_its_files(client, tmp_path):
     task = client.post("/storyboard?wait=60", json={"story": STORY, "scenes": 1}).json()
-    folder = client.app.state.jobs.task_dir(task["task_id"])
+    folder = client.app.state.services.jobs.task_dir(task["task_id"])
     assert (folder / "storyboard.json").is_file()
     assert client.delete(f"/tasks/{task['task_id']}").status_code == 204
     assert not folder.exists()

@@ -10,7 +10,8 @@ import soundfile
 from PIL import Image
 
 from tests.server.conftest import serve, wait_status
-from tests.server.test_projects import OPTIONS, files_of, local, rendered
+from tests.server.helpers import PROJECT_OPTIONS as OPTIONS
+from tests.server.helpers import files_of, local, rendered
 
 STORY = (
     "Mara walked to the old mill at dawn. The miller waved from the door. "

@@ -108,7 +108,7 @@ def test_a_lost_worker_node_costs_only_its_item_in_flight(cluster, tiny_weights,
     worker = cluster.list_all_nodes()[1]
     settings = {"ray_address": cluster.address, "ray_resource": "render_slot", "t2i_batch": 1}
     with ray_environment(), serve(tmp_path, **settings) as client:
-        pool = client.app.state.jobs.registry.pool
+        pool = client.app.state.services.jobs.registry.pool
         wait_idle_slots(pool, 2)  # ready means one slot has loaded its models; wait for both
         assert sorted(s.node_id for s in pool.slots) == sorted(n.node_id for n in cluster.list_all_nodes())
         tasks = [
@@ -154,16 +154,16 @@ def test_a_lost_worker_node_costs_only_its_item_in_flight(cluster, tiny_weights,
 
         local = ModelRegistry(client.app.state.settings)  # the same weights folder, device and dtype
         for role in ("llm", "t2i", "tts"):
-            proxy = client.app.state.jobs.registry.get(role)
+            proxy = client.app.state.services.jobs.registry.get(role)
             assert proxy.identity == local.identity(role, proxy)  # artifact keys as without Ray
 
         system = client.get("/system").json()
         assert system["device"] == "ray:cpu" and {m["role"] for m in system["models"]} >= {"llm", "t2i", "tts"}
         # voices are answered from the slots' description, without a call that waits for a busy slot
-        speech = client.app.state.jobs.registry.speech
+        speech = client.app.state.services.jobs.registry.speech
         assert system["voices"] == list(dict.fromkeys(speech.character_voices("en") + speech.character_voices("zh")))
         with pytest.raises(ValueError):
-            client.app.state.jobs.registry.check_voice("no-such-voice")
+            client.app.state.services.jobs.registry.check_voice("no-such-voice")
         status = system["cluster"]
         assert [n["alive"] for n in status["nodes"]].count(False) == 1
         assert {s["state"] for s in status["slots"]} == {"idle"}

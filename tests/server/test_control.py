@@ -30,7 +30,7 @@ def test_cancel_pending_and_running(gated):
         task = wait_status(client, running, "cancelled", seconds=10)
         assert task["error"]["code"] == "cancelled" and task["error"]["stage"] == "frames"
         assert [s["status"] for s in task["stages"]] == ["done", "cancelled", "pending", "pending", "pending"]
-        folder = client.app.state.jobs.task_dir(running)
+        folder = client.app.state.services.jobs.task_dir(running)
         assert not [p for p in folder.rglob("*") if p.name.startswith(".") and ".part" in p.name]
         assert not (folder / "final.mp4").exists()
 
@@ -48,7 +48,7 @@ def test_delete_a_running_task(gated):
         gate = registry.close_gate()
         task_id = client.post("/render", json=small_render()).json()["task_id"]
         assert gate.entered.wait(60)
-        folder = client.app.state.jobs.task_dir(task_id)
+        folder = client.app.state.services.jobs.task_dir(task_id)
         assert client.delete(f"/tasks/{task_id}").status_code == 204
         assert client.get(f"/tasks/{task_id}").status_code == 404 and not folder.exists()
         gate.opened.set()

@@ -12,7 +12,7 @@ from PIL import Image
 
 from pipelines import ffmpeg
 from tests.server.conftest import STORY, serve, wait_status
-from tests.server.test_uploads import upload
+from tests.server.helpers import local, upload
 
 VIDEO = {"fps": 8, "resolution": "160x90", "motion": "static", "transition": "none"}
 SMALL = {"image": {"resolution": "64x64", "seed": 2}, "video": VIDEO}
@@ -22,10 +22,6 @@ SMALL = {"image": {"resolution": "64x64", "seed": 2}, "video": VIDEO}
 def client(registry, tmp_path_factory):
     with serve(tmp_path_factory.mktemp("editing"), registry) as client:
         yield client
-
-
-def local(client, url: str):
-    return client.app.state.settings.data_dir / url.removeprefix("/data/")
 
 
 def decoded_audio(path, rate=48000) -> np.ndarray:

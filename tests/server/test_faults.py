@@ -130,7 +130,7 @@ def test_a_full_disk_fails_the_task_not_the_server(client, monkeypatch):
 
 
 def test_a_job_table_that_cannot_be_written_keeps_serving_from_memory(client, monkeypatch):
-    store = client.app.state.jobs.store
+    store = client.app.state.services.jobs.store
 
     class BrokenDisk:
         def execute(self, *args):
@@ -153,7 +153,7 @@ def test_a_data_dir_that_cannot_be_created_stops_startup_clearly(tmp_path, regis
 def test_the_gpu_worker_dying(tmp_path):
     registry = GatedRegistry(tiny_settings(tmp_path / "data"))
     with serve(tmp_path / "data", registry) as client:
-        jobs = client.app.state.jobs
+        jobs = client.app.state.services.jobs
         gate = registry.close_gate()
         running = client.post("/render", json=small_render()).json()["task_id"]
         assert gate.entered.wait(60)

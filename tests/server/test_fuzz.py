@@ -10,8 +10,8 @@ from schemathesis import checks
 
 from models.registry import ModelRegistry
 from server.app import create_app
-from server.projects import Project, ProjectCharacter, Shot
 from server.schemas import RenderOptionsCreate
+from studio.project import Project, ProjectCharacter, Shot
 from tests.conftest import tiny_settings
 
 DATA = Path(tempfile.mkdtemp(prefix="s2v-fuzz-"))
@@ -48,7 +48,7 @@ def test_api_conforms(case, tiny_weights):
     # size may pass its pattern and exceed the pixel budget. Those 400s are right, so that one
     # check is off; every other check (no 5xx, status codes, bodies, headers) holds.
     if case.path_parameters and "project_id" in case.path_parameters and hasattr(app.state, "jobs"):
-        case.path_parameters.update(project_id=fuzzed_project(app.state.jobs))
+        case.path_parameters.update(project_id=fuzzed_project(app.state.services.jobs))
         if "shot_id" in case.path_parameters:
             case.path_parameters["shot_id"] = "s1"
         if "name" in case.path_parameters:

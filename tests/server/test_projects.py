@@ -7,6 +7,7 @@ import pytest
 
 from pipelines import ffmpeg
 from tests.server.conftest import serve, wait_status
+from tests.server.helpers import PROJECT_OPTIONS, files_of, local, rendered
 
 STORY = (
     "The keeper climbed the stairs at dusk. He lit the great lamp. A small boat fought the waves. "
@@ -16,11 +17,6 @@ LONG_LINE = (
     "He lit the great lamp, and it burned all night long over the dark and restless sea, "
     "while the wind howled around the tower and the rain beat against the old glass."
 )
-OPTIONS = {
-    "scene_count": 4,
-    "image": {"resolution": "64x64", "seed": 4},
-    "video": {"fps": 8, "resolution": "160x90", "motion": "kenburns"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -30,32 +26,13 @@ def client(tiny_weights, tmp_path_factory):
         yield client
 
 
-def local(client, url: str):
-    return client.app.state.settings.data_dir / url.split("?")[0].removeprefix("/data/")
-
-
 def created_project(client, **body) -> dict:
-    answer = client.post("/projects", json={"story": STORY, "options": OPTIONS, **body})
+    answer = client.post("/projects", json={"story": STORY, "options": PROJECT_OPTIONS, **body})
     assert answer.status_code == 201, answer.text
     assert answer.headers["location"] == f"/projects/{answer.json()['project_id']}"
     project = answer.json()
     wait_status(client, project["task_id"], "done")
     return client.get(f"/projects/{project['project_id']}").json()
-
-
-def rendered(client, project_id: str, **body) -> dict:
-    answer = client.post(f"/projects/{project_id}/render", json=body)
-    assert answer.status_code == 202, answer.text
-    task = wait_status(client, answer.json()["task_id"], "done", "error")
-    assert task["status"] == "done", task
-    return client.get(f"/projects/{project_id}").json()
-
-
-def files_of(client, project: dict) -> dict[str, dict[str, bytes]]:
-    return {
-        shot["shot_id"]: {what: local(client, shot[what]).read_bytes() for what in ("keyframe", "audio", "clip")}
-        for shot in project["shots"]
-    }
 
 
 def test_the_seed_003_flow(client):
@@ -159,7 +136,7 @@ def test_pause_and_resume_a_project_render(registry, tmp_path):
 def test_projects_belong_to_their_key(registry, tmp_path):
     alice, bob = {"X-API-Key": "a"}, {"X-API-Key": "b"}
     with serve(tmp_path, registry, api_keys="a,b") as client:
-        project = client.post("/projects", json={"story": STORY, "options": OPTIONS}, headers=alice).json()
+        project = client.post("/projects", json={"story": STORY, "options": PROJECT_OPTIONS}, headers=alice).json()
         pid = project["project_id"]
         assert client.get(f"/projects/{pid}", headers=bob).status_code == 404
         assert client.patch(f"/projects/{pid}/shots/s1", json={"camera": "orbit"}, headers=bob).status_code == 404
@@ -182,7 +159,7 @@ def test_bad_projects_name_their_field(client, body, field):
 
 
 def test_a_one_shot_render_is_a_project_too(client):
-    render = {"story": STORY, "options": {**OPTIONS, "scene_count": 2}}
+    render = {"story": STORY, "options": {**PROJECT_OPTIONS, "scene_count": 2}}
     task = client.post("/render?wait=120", json=render).json()
     assert task["status"] == "done", task
     project = client.get(f"/projects/{task['result']['project_id']}").json()
@@ -203,7 +180,7 @@ def test_edits_that_are_refused_change_nothing(client):
     assert client.get(f"/projects/{pid}").json()["shots"][0]["prompt"] == project["shots"][0]["prompt"]
     seeded = client.post(f"/projects/{pid}/shots", json={"prompt": "gulls", "narration": "Gulls.", "seed": 5})
     assert seeded.status_code == 201 and seeded.json()["seed"] == 5
-    music = {"options": {**OPTIONS, "music": {"track": "/data/uploads/up_0000000000000000.wav"}}}
+    music = {"options": {**PROJECT_OPTIONS, "music": {"track": "/data/uploads/up_0000000000000000.wav"}}}
     refused = client.patch(f"/projects/{pid}", json=music)
     assert refused.status_code == 400 and refused.json()["error"]["field"] == "options.music.track"
 

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from tests.conftest import ROOT
-from tests.server.test_restart import Server, server_env
+from tests.server.helpers import Server, server_env
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")

@@ -12,6 +12,7 @@ import soundfile
 from PIL import Image
 
 from tests.server.conftest import serve
+from tests.server.helpers import upload
 
 STORY_ZH = "第一章 月亮\n阿青在山坡上看月亮。月亮对她笑了。"
 
@@ -20,10 +21,6 @@ STORY_ZH = "第一章 月亮\n阿青在山坡上看月亮。月亮对她笑了�
 def client(tiny_weights, tmp_path_factory):
     with serve(tmp_path_factory.mktemp("uploads"), llm_backend="none", i2v_backend="none") as client:
         yield client
-
-
-def upload(client, data: bytes, name: str = "file.bin", **headers):
-    return client.post("/uploads", files={"file": (name, data, "application/octet-stream")}, headers=headers)
 
 
 def png_bytes(size=(64, 48), color=(200, 30, 30)) -> bytes:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 
 from pipelines.specs import Character
-from server.projects import Project, ProjectCharacter, Shot
+from studio.project import Project, ProjectCharacter, Shot
 
 NO_CAST = {"looks": {}, "voices": {}}  # what a shot naming nobody was made from (and a take made before casts)
 
@@ -92,8 +92,3 @@ def adopt_cast(found: list[Character]) -> list[ProjectCharacter]:
         )
         for c in found
     ]
-
-
-def cast_request(project: Project) -> list[dict]:
-    """The cast as a render request's `characters` (files as /data/ URLs, resolved when it runs)."""
-    return [c.model_dump(exclude={"design"}) for c in project.characters]

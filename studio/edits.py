@@ -5,8 +5,8 @@ the shots. No HTTP, no threads: the routes hold the store's lock around each cal
 import secrets
 
 from pipelines.specs import InvalidInput, Scene
-from server.cast_edits import NO_CAST, cast_inputs, stale_for_cast
-from server.projects import ARTIFACTS, OPTION_STALES, STALES, Project, Shot, Take, new_take_id
+from studio.cast import NO_CAST, cast_inputs, stale_for_cast
+from studio.project import ARTIFACTS, OPTION_STALES, STALES, Project, Shot, Take, new_take_id
 
 INPUT_FIELDS = (
     "prompt",
@@ -131,35 +131,6 @@ def regenerate(shot: Shot, what: list[str], seed: int | None) -> None:
     if "clip" in what:
         shot.clip_seed = (seed if seed is not None else secrets.randbelow(2**31)) if "keyframe" not in what else None
     shot.mark(set(what) | {"clip"})  # new inputs: what the task makes becomes a new take
-
-
-def storyboard_of(project: Project, files) -> list[dict]:
-    """The project's shots as a /render storyboard; `files(url)` checks a caller's own file."""
-    board = []
-    for shot in project.shots:
-        board.append(
-            {
-                "scene_id": shot.shot_id,
-                "title": shot.title,
-                "prompt": shot.prompt,
-                "negative_prompt": shot.negative_prompt,
-                "narration": shot.narration,
-                "bgm": shot.bgm,
-                "characters": shot.characters,
-                "speakers": shot.speakers,
-                "camera": shot.camera,
-                "seed": shot.seed,
-                "clip_seed": shot.clip_seed,
-                "voice": shot.voice,
-                "voice_variant": shot.voice_variant,
-                "frame": files(shot.own_keyframe) if shot.own_keyframe else None,
-                "audio": files(shot.own_audio) if shot.own_audio else None,
-                "duration": shot.duration,
-                "motion": shot.motion,
-                "transition": shot.transition,
-            }
-        )
-    return board
 
 
 def take_for(project: Project, shot: Shot) -> Take:

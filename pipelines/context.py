@@ -1,0 +1,39 @@
+"""What every stage gets besides its inputs: the models, the artifact store, the task's folder, the
+cancel token, progress and item hooks, the time limit of its ffmpeg runs and the settings. One
+object, built once per task, handed to each step (`pipelines.steps`)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.cancel import CancelToken
+from pipelines.artifact_store import ArtifactStore
+
+Progress = Callable[[str, float], None]  # stage, fraction
+ItemHook = Callable[[str, str, Path], None]  # scene_id (or a character's name), what it is, the file
+
+
+@dataclass
+class StageContext:
+    registry: object  # models.registry.ModelRegistry, or a cluster's registry of the same shape
+    store: ArtifactStore
+    task_dir: Path
+    cancel: CancelToken = field(default_factory=CancelToken)
+    on_progress: Progress = lambda stage, fraction: None
+    on_item: ItemHook = lambda scene_id, what, path: None
+
+    @property
+    def settings(self):
+        return self.registry.settings
+
+    @property
+    def timeout(self) -> float:
+        """How long one ffmpeg run of a stage may take."""
+        return self.settings.ffmpeg_timeout
+
+    def stage(self, name: str) -> Callable[[float], None]:
+        """A stage starts: it is announced, a pause or cancel asked for is honoured here (a shot
+        boundary), and its progress hook is returned."""
+        self.on_progress(name, 0.0)
+        self.cancel.raise_if_cancelled(boundary=True)
+        return lambda fraction: self.on_progress(name, fraction)

@@ -1,0 +1,92 @@
+"""The model steps a render and the single-stage tasks share: each takes a `StageContext` (models,
+store, folder, cancel, hooks, limits) and typed specs, and hands back typed results."""
+
+from pathlib import Path
+
+from pipelines import clips as clips_stage
+from pipelines.cast import make_designs
+from pipelines.context import StageContext
+from pipelines.frames import make_frames
+from pipelines.narration import make_narration
+from pipelines.render_options import ImageOptions
+from pipelines.specs import Audio, Character, Clip, ClipSpec, FrameSpec, Line
+
+
+def keyframes(
+    ctx: StageContext, specs: list[FrameSpec], size: tuple[int, int], image: ImageOptions, progress, t2i=None
+):
+    """Draw `specs` (from the store when drawn before); each file is told to `ctx.on_item`."""
+    return make_frames(
+        specs,
+        ctx.task_dir / "frames",
+        t2i or ctx.registry.get("t2i"),
+        ctx.store,
+        width=size[0],
+        height=size[1],
+        steps=image.num_steps,
+        guidance=image.cfg_scale,
+        batch=ctx.settings.t2i_batch,
+        cancel=ctx.cancel,
+        on_progress=progress,
+        on_item=lambda f: ctx.on_item(f.scene_id, "keyframe", f.frame),
+    )
+
+
+def designs(ctx: StageContext, cast: list[Character], style: str, image: ImageOptions, t2i) -> dict[str, Path]:
+    """Each character's design portrait, drawn from its description in the render's style."""
+    return make_designs(
+        cast,
+        ctx.task_dir / "cast",
+        t2i,
+        ctx.store,
+        style=style,
+        max_pixels=ctx.settings.max_pixels,
+        steps=image.num_steps,
+        guidance=image.cfg_scale,
+        cancel=ctx.cancel,
+        on_item=lambda name, path: ctx.on_item(name, "design", path),
+    )
+
+
+def speak(
+    ctx: StageContext, lines: list[Line], *, voice, speed: float, language: str, progress, fmt: str = "wav"
+) -> list[Audio]:
+    """Speak `lines` in one voice (from the store when spoken before)."""
+    return make_narration(
+        lines,
+        ctx.task_dir / "audio",
+        ctx.registry.get("tts"),
+        ctx.store,
+        voice=voice,
+        speed=speed,
+        fmt=fmt,
+        language=language,
+        cancel=ctx.cancel,
+        on_progress=progress,
+        on_item=lambda a: ctx.on_item(a.scene_id, "narration", a.audio),
+        timeout=ctx.timeout,
+    )
+
+
+def animate(
+    ctx: StageContext, specs: list[ClipSpec], *, fps: int, size: tuple[int, int], progress
+) -> tuple[list[Clip], list[str]]:
+    """A clip per spec; the image-to-video model is loaded only when a spec asks for it, and a
+    model that cannot load leaves a warning and pan/zoom clips, never a failed task."""
+    warnings: list[str] = []
+    i2v = clips_stage.load_i2v(ctx.registry, warnings) if any(s.motion == "i2v" for s in specs) else None
+    made, clip_warnings = clips_stage.make_clips(
+        specs,
+        ctx.task_dir / "clips",
+        ctx.store,
+        fps=fps,
+        width=size[0],
+        height=size[1],
+        i2v=i2v,
+        settings=ctx.settings,
+        cancel=ctx.cancel,
+        on_progress=progress,
+        on_item=lambda c: ctx.on_item(c.scene_id, "clip", c.clip),
+        timeout=ctx.timeout,
+    )
+    return made, warnings + clip_warnings
