@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from models.cancel import CancelToken
+from models.contracts import LocalRegistry
 
 PROGRESS_INTERVAL = 0.1  # seconds between two progress updates of one item
 PLAIN = (str, int, float, bool, Path, type(None))
@@ -32,7 +33,7 @@ def plain_attributes(runtime) -> dict:
 
 
 class CallRunner:
-    def __init__(self, registry):
+    def __init__(self, registry: LocalRegistry):
         self.registry = registry
         self._lock = threading.Lock()
         self._tokens: dict[str, CancelToken] = {}

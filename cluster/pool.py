@@ -24,7 +24,7 @@ from ray import exceptions as ray_errors
 from cluster.proxy import ClusterError, SlotLost
 from cluster.slot import RenderSlot
 from models.cancel import CancelToken
-from models.registry import ROLES
+from models.contracts import ROLES
 
 WATCH_INTERVAL = 1.0  # seconds between two looks at the cluster's nodes
 POLL_INTERVAL = 0.1  # seconds between two checks of a task's cancel flag while its item runs

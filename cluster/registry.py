@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from cluster.pool import SlotPool
 from cluster.proxy import ClusterError, RuntimeProxy
+from models.contracts import TaskThreads, Voices
 from models.registry import RUNTIMES
 
 
@@ -22,6 +23,9 @@ class ClusterPlacement:
 
 
 class RemoteRegistry:
+    """The models on the cluster's render slots (models.contracts.Registry; it has no `unload`: the
+    slots keep their models)."""
+
     def __init__(self, settings):
         self.settings = settings
         self.pool: SlotPool | None = None
@@ -33,9 +37,9 @@ class RemoteRegistry:
     def enabled(self, role: str) -> bool:
         return self.backend(role) != "none"
 
-    def start(self, worker) -> dict[str, float]:
-        """Called by the GPU worker instead of loading models: connect and wait for the first slot.
-        Returns that slot's warm-up seconds per role."""
+    def start(self, worker: TaskThreads) -> dict[str, float]:
+        """Connect and wait for the first slot (which loads and warms the models on its node);
+        returns that slot's warm-up seconds per role. The worker runs a task per slot."""
         self.pool = SlotPool(self.settings, current_task=worker.current_task, on_slots=worker.grow)
         return self.pool.start()["warm_seconds"]
 
@@ -83,17 +87,14 @@ class RemoteRegistry:
         ]
 
     @property
-    def speech(self):
+    def speech(self) -> Voices | None:
         """The speech runtime's voice lists as a slot described them, answered here without a call:
-        a request checking a voice must not wait for a busy slot. An instance of the runtime's class
-        that holds only that description (no model)."""
+        a request checking a voice must not wait for a busy slot."""
         described = self.pool.description if self.pool else None
         about = described["roles"].get("tts") if described and self.enabled("tts") else None
         if about is None:
             return None
-        voices = object.__new__(RUNTIMES[("tts", self.backend("tts"))])
-        voices.__dict__.update(about)
-        return voices
+        return RUNTIMES[("tts", self.backend("tts"))].described(about)
 
     def check_voice(self, voice: str) -> None:
         """ValueError for a voice the slots' speech engine does not have (nothing to check before one is ready)."""

@@ -12,7 +12,7 @@ import ray
 
 from cluster.calls import CallRunner
 from models.registry import ModelRegistry
-from server.worker import warm
+from models.warm import warm
 
 
 @ray.remote(max_concurrency=2, max_restarts=0, max_task_retries=0)  # retries are the pool's, per item

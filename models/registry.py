@@ -5,17 +5,21 @@ every role stays resident after its first use.
 """
 
 import hashlib
+import os
 import threading
 from dataclasses import asdict, dataclass
 
+import torch
 from loguru import logger
 
+from models.contracts import ROLES, TaskThreads
 from models.device import Placement, free_accelerator_memory, placement_from
 from models.i2v import ImageToVideoRuntime
 from models.llm import LLMRuntime
 from models.music import MusicRuntime
 from models.t2i import TextToImageRuntime
 from models.tts import CoquiTTSRuntime, EspeakRuntime
+from models.warm import warm
 from models.weights import fingerprint
 
 RUNTIMES = {
@@ -26,7 +30,6 @@ RUNTIMES = {
     ("tts", "espeak"): EspeakRuntime,
     ("music", "diffusers"): MusicRuntime,
 }
-ROLES = ("llm", "t2i", "i2v", "tts")  # loaded up front; music loads on first use (only some renders ask for it)
 
 
 @dataclass
@@ -42,6 +45,8 @@ class LoadedModel:
 
 
 class ModelRegistry:
+    """The models in this process (models.contracts.LocalRegistry)."""
+
     def __init__(self, settings, placement: Placement | None = None):
         self.settings = settings
         self.placement = placement or placement_from(settings)
@@ -50,6 +55,19 @@ class ModelRegistry:
         # The speech runtime last loaded, kept after an unload (residency=stage): its voice lists
         # answer which voices a request may name without loading the model again.
         self.speech = None
+
+    def start(self, worker: TaskThreads) -> dict[str, float]:
+        """Load and warm every role here; `worker` runs one task at a time (it never grows)."""
+        cores = os.cpu_count() or 1
+        if self.placement.device == "cpu" and cores > 1:
+            torch.set_num_threads(cores - 1)  # one core stays with the thread answering clients
+        return warm(self)
+
+    def close(self) -> None:
+        """Nothing to let go of: the models stay loaded as long as the process (tests share one registry)."""
+
+    def cluster_status(self) -> None:
+        return None
 
     def backend(self, role: str) -> str:
         return getattr(self.settings, f"{role}_backend")

@@ -68,36 +68,17 @@ def to_pinyin(text: str) -> str:
     return " ".join(s[0] for s in syllables).replace(" ,", ",").replace(" .", ".").replace(" ?", "?")
 
 
-class CoquiTTSRuntime:
-    role = "tts"
-    backend = "coqui"
+class CoquiVoices:
+    """A coqui model's speakers, and whether it clones a voice from a clip: plain data, so a Ray
+    slot's description of its runtime rebuilds them (`described`) without the model."""
 
-    def __init__(self, folder: Path, placement: Placement):
-        from TTS.api import TTS
+    def __init__(self, voices: list[str], clones_voices: bool):
+        self.voices = voices
+        self.clones_voices = clones_voices
 
-        check_folder(self.role, folder, "coqui")
-        started = time.perf_counter()
-        self.folder = folder
-        config = json.loads((folder / "config.json").read_text())
-        self.name = config.get("model", "coqui")
-        # XTTS loads from its folder; single-checkpoint models (VITS, ...) from the .pth file.
-        checkpoint = folder if self.name == "xtts" else sorted(folder.glob("*.pth"))[0]
-        # coqui reads checkpoints with torch.load(weights_only=True) on torch >= 2.4 (trainer.io).
-        self.tts = TTS(model_path=str(checkpoint), config_path=str(folder / "config.json"), progress_bar=False)
-        self.tts.to(placement.device)
-        self.model = self.tts.synthesizer.tts_model
-        self.sample_rate = self.tts.synthesizer.output_sample_rate
-        self.voices = list(self.tts.speakers or [])
-        self.languages = list(self.tts.languages or [])
-        self.clones_voices = self.name == "xtts"  # XTTS conditions on any speaker's clip (speaker_wav)
-        self._reads_cjk = self.name == "xtts" or self._vocabulary_has_cjk()
-        self.parameters = parameter_count(self.model)
-        self.load_seconds = time.perf_counter() - started
-
-    def _vocabulary_has_cjk(self) -> bool:
-        tokenizer = getattr(self.model, "tokenizer", None)
-        characters = getattr(getattr(tokenizer, "characters", None), "characters", "") or ""
-        return bool(CJK.search(characters))
+    @staticmethod
+    def described(attributes: dict) -> "CoquiVoices":
+        return CoquiVoices(list(attributes["voices"]), attributes["clones_voices"])
 
     def character_voices(self, language: str) -> list[str]:
         """Voices to give characters: a multi-speaker model's speakers but the first, the narrator's
@@ -117,6 +98,38 @@ class CoquiTTSRuntime:
                 raise ValueError("the voice's reference clip is not a file")
         elif voice not in self.voices:
             raise ValueError(f"unknown voice {voice!r}; this model's speakers: {self._speaker_names()}")
+
+
+class CoquiTTSRuntime(CoquiVoices):
+    role = "tts"
+    backend = "coqui"
+
+    def __init__(self, folder: Path, placement: Placement):
+        from TTS.api import TTS
+
+        check_folder(self.role, folder, "coqui")
+        started = time.perf_counter()
+        self.folder = folder
+        config = json.loads((folder / "config.json").read_text())
+        self.name = config.get("model", "coqui")
+        # XTTS loads from its folder; single-checkpoint models (VITS, ...) from the .pth file.
+        checkpoint = folder if self.name == "xtts" else sorted(folder.glob("*.pth"))[0]
+        # coqui reads checkpoints with torch.load(weights_only=True) on torch >= 2.4 (trainer.io).
+        self.tts = TTS(model_path=str(checkpoint), config_path=str(folder / "config.json"), progress_bar=False)
+        self.tts.to(placement.device)
+        self.model = self.tts.synthesizer.tts_model
+        self.sample_rate = self.tts.synthesizer.output_sample_rate
+        # XTTS conditions on any speaker's clip (speaker_wav)
+        super().__init__(list(self.tts.speakers or []), clones_voices=self.name == "xtts")
+        self.languages = list(self.tts.languages or [])
+        self._reads_cjk = self.name == "xtts" or self._vocabulary_has_cjk()
+        self.parameters = parameter_count(self.model)
+        self.load_seconds = time.perf_counter() - started
+
+    def _vocabulary_has_cjk(self) -> bool:
+        tokenizer = getattr(self.model, "tokenizer", None)
+        characters = getattr(getattr(tokenizer, "characters", None), "characters", "") or ""
+        return bool(CJK.search(characters))
 
     def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
         if voice:
@@ -146,30 +159,19 @@ class CoquiTTSRuntime:
         del self.tts, self.model
 
 
-class EspeakRuntime:
-    """espeak-ng: no weights, instant, intelligible; a fallback and a fast engine for drafts."""
+class EspeakVoices:
+    """espeak-ng's voices and their +variants: plain data, as CoquiVoices."""
 
-    role = "tts"
-    backend = "espeak"
-    name = "espeak-ng"
-    parameters = 0
     clones_voices = False
-    sample_rate = 22050
 
-    def __init__(self, folder: Path | None = None, placement: Placement | None = None):
-        started = time.perf_counter()
-        self.binary = shutil.which("espeak-ng")
-        if not self.binary:
-            raise ModelError("espeak-ng is not installed (apt-get install espeak-ng)")
-        self.folder = Path(self.binary)
-        voices = subprocess.run([self.binary, "--voices"], capture_output=True, text=True, check=True).stdout
-        self.voices = [line.split()[1] for line in voices.splitlines()[1:] if len(line.split()) > 1]
-        listed = subprocess.run([self.binary, "--voices=variant"], capture_output=True, text=True, check=True).stdout
+    def __init__(self, voices: list[str], variants: tuple[str, ...]):
+        self.voices = voices
         # A tuple, not a set: plain data, which a Ray slot's description carries (cluster/calls.py).
-        self.variants = tuple(
-            sorted({line.split()[4].removeprefix("!v/") for line in listed.splitlines()[1:] if len(line.split()) > 4})
-        )
-        self.load_seconds = time.perf_counter() - started
+        self.variants = variants
+
+    @staticmethod
+    def described(attributes: dict) -> "EspeakVoices":
+        return EspeakVoices(list(attributes["voices"]), tuple(attributes["variants"]))
 
     def character_voices(self, language: str) -> list[str]:
         base = ESPEAK_VOICE.get(language, language)
@@ -182,6 +184,30 @@ class EspeakRuntime:
         base, _, variant = voice.partition("+")
         if base not in self.voices or (variant and variant not in self.variants):
             raise ValueError(f"unknown espeak-ng voice {voice!r}; voices look like en-us or en-us+f2")
+
+
+class EspeakRuntime(EspeakVoices):
+    """espeak-ng: no weights, instant, intelligible; a fallback and a fast engine for drafts."""
+
+    role = "tts"
+    backend = "espeak"
+    name = "espeak-ng"
+    parameters = 0
+    sample_rate = 22050
+
+    def __init__(self, folder: Path | None = None, placement: Placement | None = None):
+        started = time.perf_counter()
+        self.binary = shutil.which("espeak-ng")
+        if not self.binary:
+            raise ModelError("espeak-ng is not installed (apt-get install espeak-ng)")
+        self.folder = Path(self.binary)
+        voices = subprocess.run([self.binary, "--voices"], capture_output=True, text=True, check=True).stdout
+        listed = subprocess.run([self.binary, "--voices=variant"], capture_output=True, text=True, check=True).stdout
+        variants = {line.split()[4].removeprefix("!v/") for line in listed.splitlines()[1:] if len(line.split()) > 4}
+        super().__init__(
+            [line.split()[1] for line in voices.splitlines()[1:] if len(line.split()) > 1], tuple(sorted(variants))
+        )
+        self.load_seconds = time.perf_counter() - started
 
     def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
         voice = voice or ESPEAK_VOICE.get(language, language)

@@ -10,51 +10,19 @@ Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
 """
 
 import argparse
-import json
-import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # make_real_size_weights, when imported as a module
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, when imported as a module
 
 import tiny_ip_adapter
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from tiny_tokenizers import chat_tokenizer, clip_tokenizer, t5_tokenizer
 
 BUILD_VERSION = "12"
 STAMP = ".tiny-build"
-CORPUS = (
-    "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse. "
-    "cinematic, soft light, detailed, watercolor, portrait, landscape, storm, night, forest, "
-    "很久以前，在一片古老的竹林边，住着一只名叫阿青的小狐狸。她相信月亮上住着一位会讲故事的老婆婆。"
-    '{"scenes": [{"title": "", "prompt": "", "bgm": "calm piano"}], "characters": []} 0123456789'
-)
-CHATML = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
-    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
-
-
-def chat_tokenizer():
-    """A byte-level BPE trained on CORPUS, with Qwen's special tokens and ChatML template."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
-
-    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    bpe = Tokenizer(models.BPE())
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
-    bpe.train_from_iterator([CORPUS] * 4, trainer=trainer)
-    return PreTrainedTokenizerFast(
-        tokenizer_object=bpe, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=CHATML
-    )
 
 
 def build_llm(out: Path) -> None:
@@ -79,23 +47,6 @@ def build_llm(out: Path) -> None:
         tie_word_embeddings=True,
     )
     Qwen2ForCausalLM(config).save_pretrained(out, safe_serialization=True)
-
-
-def clip_tokenizer(out: Path) -> None:
-    """A byte-level CLIP BPE with no merges: every byte is one token, as CLIP's own tokenizer spells."""
-    from tokenizers.pre_tokenizers import ByteLevel
-    from transformers import CLIPTokenizer
-
-    chars = sorted(ByteLevel.alphabet())
-    vocab = {c: i for i, c in enumerate(chars)}
-    vocab.update({c + "</w>": i + len(chars) for i, c in enumerate(chars)})
-    vocab["<|startoftext|>"] = len(vocab)
-    vocab["<|endoftext|>"] = len(vocab)
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "vocab.json").write_text(json.dumps(vocab))
-        (Path(tmp) / "merges.txt").write_text("#version: 0.2\n")
-        tokenizer = CLIPTokenizer(str(Path(tmp) / "vocab.json"), str(Path(tmp) / "merges.txt"), model_max_length=77)
-        tokenizer.save_pretrained(out)
 
 
 def build_sdxl(out: Path) -> None:
@@ -165,29 +116,6 @@ def build_sdxl(out: Path) -> None:
         scheduler=scheduler,
     )
     pipe.save_pretrained(out, safe_serialization=True)
-
-
-def t5_tokenizer(out: Path) -> None:
-    import sentencepiece as spm
-    from transformers import T5Tokenizer
-
-    with tempfile.TemporaryDirectory() as tmp:
-        corpus = Path(tmp) / "corpus.txt"
-        corpus.write_text("\n".join(CORPUS.split(". ")))
-        spm.SentencePieceTrainer.train(
-            input=str(corpus),
-            model_prefix=str(Path(tmp) / "spiece"),
-            vocab_size=150,
-            model_type="unigram",
-            character_coverage=1.0,
-            pad_id=0,
-            eos_id=1,
-            unk_id=2,
-            bos_id=-1,
-            hard_vocab_limit=False,
-            minloglevel=2,
-        )
-        T5Tokenizer(vocab_file=str(Path(tmp) / "spiece.model"), extra_ids=0).save_pretrained(out)
 
 
 def build_ltx(out: Path) -> None:

@@ -1,7 +1,8 @@
 """The GPU worker thread (the only thread that runs models) and the ffmpeg pool.
 
-The worker's first job is to load every enabled model and warm it with one small inference, so
-the first real request does not pay for lazy initialisation; `/readyz` turns 200 only after that.
+The worker's first job is the registry's `start`: load every enabled model here and warm it with
+one small inference (models/warm.py), or join the cluster whose slots do, so the first real request
+does not pay for lazy initialisation; `/readyz` turns 200 only after that.
 """
 
 import contextlib
@@ -10,39 +11,12 @@ import os
 import queue
 import sys
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-import torch
 from loguru import logger
-from PIL import Image
 
-from models.registry import ROLES
-
-
-def warm(registry) -> dict[str, float]:
-    """Load each role and run the smallest inference it accepts; returns seconds per role."""
-    seconds = {}
-    for role in ROLES:
-        started = time.perf_counter()
-        runtime = registry.get(role)
-        if runtime is None:
-            continue
-        if role == "llm":
-            runtime.generate([{"role": "user", "content": "Hello"}], max_new_tokens=2)
-        elif role == "t2i":
-            runtime.generate(["a lighthouse at dusk"], [0], 64, 64, steps=1)
-        elif role == "i2v":
-            width, height = runtime.fit_size(128, 128)
-            runtime.animate(Image.new("RGB", (width, height)), 2, width, height, steps=1, seed=0, fps=8)
-        elif role == "tts":
-            runtime.synthesize("Hello.", None, "en", 1.0)
-        seconds[role] = round(time.perf_counter() - started, 3)
-        logger.info("warmed {} in {:.2f}s", role, seconds[role])
-        if registry.settings.residency == "stage":
-            registry.unload(role)  # with one model resident at a time, warming is loading
-    return seconds
+from models.contracts import Registry
 
 
 def lower_priority(step: int = 5) -> None:
@@ -67,9 +41,11 @@ def release_memory() -> None:
 
 class Worker:
     """Task threads over one queue: one when the models run in this process, one per render slot
-    when they run on a Ray cluster (the registry then has `start`, and calls `grow` as slots come)."""
+    when they run on a Ray cluster (its registry calls `grow` as slots come)."""
 
-    def __init__(self, settings, registry, run_task: Callable[[str], None], describe: Callable, on_death: Callable):
+    def __init__(
+        self, settings, registry: Registry, run_task: Callable[[str], None], describe: Callable, on_death: Callable
+    ):
         self.registry = registry
         self.run_task = run_task
         self.describe = describe  # an exception -> (code, message) fit for a client
@@ -111,20 +87,13 @@ class Worker:
         for thread in threads:
             thread.join(timeout)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        if close := getattr(self.registry, "close", None):
-            close()
+        self.registry.close()
 
     def _loop(self) -> None:
         try:
             lower_priority()
             try:
-                if start := getattr(self.registry, "start", None):  # models on a cluster: connect to it
-                    self.warm_seconds = start(self)
-                else:
-                    cores = os.cpu_count() or 1
-                    if self.registry.placement.device == "cpu" and cores > 1:
-                        torch.set_num_threads(cores - 1)  # one core stays with the thread answering clients
-                    self.warm_seconds = warm(self.registry)
+                self.warm_seconds = self.registry.start(self)  # load and warm here, or join the cluster
                 self.ready.set()
             except Exception as error:  # not ready, but tasks still run and fail with the same clear error
                 self.load_error = self.describe(error)
