@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.cancel import CancelToken
+from models.contracts import Registry
 from pipelines.artifact_store import ArtifactStore
 
 Progress = Callable[[str, float], None]  # stage, fraction
@@ -15,16 +16,13 @@ ItemHook = Callable[[str, str, Path], None]  # scene_id (or a character's name),
 
 @dataclass
 class StageContext:
-    registry: object  # models.registry.ModelRegistry, or a cluster's registry of the same shape
+    registry: Registry  # the models in this process, or a cluster's render slots
+    settings: object  # settings.Settings: limits, folders, batch sizes
     store: ArtifactStore
     task_dir: Path
     cancel: CancelToken = field(default_factory=CancelToken)
     on_progress: Progress = lambda stage, fraction: None
     on_item: ItemHook = lambda scene_id, what, path: None
-
-    @property
-    def settings(self):
-        return self.registry.settings
 
     @property
     def timeout(self) -> float:

@@ -311,7 +311,7 @@ def render(
     """The whole chain; without a store, artifacts are kept in the data folder's shared store."""
     options = options or RenderOptions()
     store = store or ArtifactStore(registry.settings.data_dir / "artifacts")
-    ctx = StageContext(registry, store, task_dir, cancel or CancelToken())
+    ctx = StageContext(registry, registry.settings, store, task_dir, cancel or CancelToken())
     if on_progress is not None:
         ctx.on_progress = on_progress
     return finish(generate(source, ctx, options), ctx, options)

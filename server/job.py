@@ -31,7 +31,9 @@ class Job:
         self.resolve = jobs.access.resolver(task.owner)
         self.store = jobs.artifacts.for_owner(task.owner)
         self.work = self._project_work()
-        self.ctx = StageContext(self.registry, self.store, self.task_dir, cancel, self.report, self._told)
+        self.ctx = StageContext(
+            self.registry, self.settings, self.store, self.task_dir, cancel, self.report, self._told
+        )
         self._stage_started = time.perf_counter()
         self._published_at = 0.0
 

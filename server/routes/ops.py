@@ -80,7 +80,7 @@ def system(request: Request, owner: Caller):
         },
         "versions": versions,
         "voices": voices(jobs.registry.speech),
-        "cluster": cluster_status() if (cluster_status := getattr(jobs.registry, "cluster_status", None)) else None,
+        "cluster": jobs.registry.cluster_status(),
     }
 
 
