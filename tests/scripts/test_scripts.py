@@ -55,9 +55,24 @@ def test_fetch_weights_dry_run_plans_every_role(tmp_path):
 def test_fetch_weights_licence_clean_plans_only_commercial_models(tmp_path):
     result = run("fetch_weights.py", "--dry-run", "--licence-clean", "--dest", str(tmp_path))
     assert result.returncode == 0
-    names = [line.split()[0] for line in result.stdout.splitlines()]
+    plan, settings = result.stdout.split("\n\n")
+    names = [line.split()[0] for line in plan.splitlines()]
     assert names == ["llm", "t2i-zimage", "t2i-flux2", "ip-adapter", "i2v-wan", "music"]
     assert "NOT for commercial use" not in result.stdout and "sdxl-turbo" not in result.stdout
+    # The server's default keyframe, video and speech models are not among them: it must be told.
+    assert settings.splitlines()[1:] == [
+        f"S2V_WEIGHTS_DIR={tmp_path.resolve()}",
+        "S2V_T2I_MODEL=t2i-zimage",
+        "S2V_I2V_MODEL=i2v-wan",
+        "S2V_TTS_BACKEND=espeak",
+    ]
+
+
+def test_fetch_weights_settings_name_the_fetched_alternative_only_when_needed():
+    alternative = run("fetch_weights.py", "--dry-run", "--role", "llm", "--role", "t2i-flux2")
+    assert alternative.stdout.splitlines()[-1] == "S2V_T2I_MODEL=t2i-flux2"
+    defaults = run("fetch_weights.py", "--dry-run", "--role", "llm", "--role", "t2i")
+    assert "S2V_" not in defaults.stdout
 
 
 def test_fetch_weights_offline_fails_clearly(tmp_path):
