@@ -28,24 +28,11 @@ from server.kinds import KINDS
 from server.prepare import DEFAULT_STYLE
 from server.requests import ProjectPart, TaskRequest, request_of
 from server.store import Task, TaskStore
-from server.task_errors import TaskErrors
+from server.task_errors import IdempotencyConflict, QueueFull, ShuttingDown, TaskErrors
 from server.worker import Worker
 from studio.lifecycle import ProjectLifecycle
 from studio.project import Project, new_project_id
 from studio.store import ProjectStore
-
-
-class QueueFull(Exception):
-    def __init__(self, retry_after: int):
-        self.retry_after = retry_after
-
-
-class IdempotencyConflict(Exception):
-    pass
-
-
-class ShuttingDown(Exception):
-    pass
 
 
 class Jobs:

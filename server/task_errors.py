@@ -1,5 +1,6 @@
-"""What a failed task tells its client: a stable code and a message with no host path and no memory
-address (the server log keeps the details)."""
+"""Why a task is refused (a full queue, a reused key, a server going down), and what a failed task
+tells its client: a stable code and a message with no host path and no memory address (the
+server log keeps the details)."""
 
 import re
 from pathlib import Path
@@ -10,6 +11,19 @@ from pipelines.specs import InvalidInput
 
 ABSOLUTE_PATH = re.compile(r"(?:/[\w.@+-]+){2,}/?")
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+
+
+class QueueFull(Exception):
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+class ShuttingDown(Exception):
+    pass
 
 
 class TaskErrors:

@@ -2,14 +2,14 @@
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from pipelines.cast import MAX_CHARACTERS
 from pipelines.specs import InvalidInput, blame
 from server.access import FileAccess
 from server.auth import Caller
-from server.deps import AccessDep
+from server.deps import AccessDep, TasksDep
 from server.errors import ApiError
 from server.project_schemas import CharacterRegenerateCreate
 from server.routes.common import refuse_nulls
@@ -52,15 +52,15 @@ def checked_fields(access: FileAccess, owner: str, body) -> dict:
 
 
 @router.get(PATH, response_model=CharacterListPublic, responses=RESPONSES)
-def list_characters(project_id: str, request: Request, owner: Caller):
-    return {"characters": owned_project(request, project_id, owner).characters}
+def list_characters(project_id: str, owner: Caller, jobs: TasksDep):
+    return {"characters": owned_project(jobs, project_id, owner).characters}
 
 
 @router.post(PATH, status_code=201, response_model=CharacterPublic, responses=RESPONSES)
-def add_character(project_id: str, body: CharacterCreate, request: Request, owner: Caller, access: AccessDep):
+def add_character(project_id: str, body: CharacterCreate, owner: Caller, jobs: TasksDep, access: AccessDep):
     """A new character; shots that already name it are conditioned on it from their next render."""
     fields = checked_fields(access, owner, body)
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         if len(project.characters) >= MAX_CHARACTERS:
             raise InvalidInput(f"a cast has at most {MAX_CHARACTERS} characters", "name")
         try:
@@ -73,35 +73,35 @@ def add_character(project_id: str, body: CharacterCreate, request: Request, owne
 
 @router.patch(PATH + "/{name}", response_model=CharacterPublic, responses=RESPONSES)
 def update_character(
-    project_id: str, name: str, body: CharacterUpdate, request: Request, owner: Caller, access: AccessDep
+    project_id: str, name: str, body: CharacterUpdate, owner: Caller, jobs: TasksDep, access: AccessDep
 ):
     """Any field; the shots it changes become stale (identity: keyframe and clip; voice: narration)."""
     fields = checked_fields(access, owner, body)
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         character = owned_character(project, name)
         cast_edits.patch_character(project, character, fields)
     return character
 
 
 @router.delete(PATH + "/{name}", status_code=204, responses=RESPONSES)
-def delete_character(project_id: str, name: str, request: Request, owner: Caller):
+def delete_character(project_id: str, name: str, owner: Caller, jobs: TasksDep):
     """Gone from the cast and from its shots; its quotes go back to the narrator."""
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         cast_edits.delete_character(project, owned_character(project, name))
 
 
 @router.post(PATH + "/{name}/regenerate", status_code=202, response_model=TaskCreatedPublic, responses=WORK_RESPONSES)
-def regenerate_design(project_id: str, name: str, body: CharacterRegenerateCreate, request: Request, owner: Caller):
+def regenerate_design(project_id: str, name: str, body: CharacterRegenerateCreate, owner: Caller, jobs: TasksDep):
     """Draw the character's design portrait again (a new seed unless given): a task; shots it is the
     identity of become stale."""
-    with editing(request, project_id, owner, edits_only=False) as project:
+    with editing(jobs, project_id, owner, edits_only=False) as project:
         character = owned_character(project, name)
         if not project.shots:
             raise ApiError(409, "the project has no storyboard yet", code="no_shots")
         before = project.model_copy(deep=True)  # the project changes only once the task is accepted
         cast_edits.redesign(project, character, body.seed)
         try:
-            created = start_render(request, owner, project, "cast", [])
+            created = start_render(jobs, owner, project, "cast", [])
         except Exception:
             project.characters, project.shots = before.characters, before.shots
             raise

@@ -4,23 +4,17 @@ import types
 import typing
 from datetime import UTC, datetime
 
-from fastapi import Request
 from pydantic import BaseModel
 
 from pipelines.specs import InvalidInput
-from server.deps import services
 from server.errors import ApiError
 from server.jobs import Jobs
 from server.store import Task
 
 
-def jobs_of(request) -> Jobs:
-    return services(request).jobs
-
-
-def owned_task(request: Request, task_id: str, owner: str) -> Task:
+def owned_task(jobs: Jobs, task_id: str, owner: str) -> Task:
     """The task if it exists and belongs to the caller; another key's task is a 404, like a missing one."""
-    task = jobs_of(request).store.get(task_id)
+    task = jobs.store.get(task_id)
     if task is None or task.owner != owner:
         raise ApiError(404, "no such task")
     return task

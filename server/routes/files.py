@@ -12,9 +12,9 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from server import paths
 from server.auth import Caller
-from server.deps import services
+from server.deps import AccessDep, TasksDep
 from server.errors import ERROR_RESPONSES, ApiError
-from server.routes.common import jobs_of, owned_task
+from server.routes.common import owned_task
 
 router = APIRouter(tags=["files"])
 RESPONSES = {status: ERROR_RESPONSES[status] for status in (401, 404)}
@@ -53,11 +53,10 @@ def screen_range(request: Request, size: int) -> None:
     response_class=FileResponse,
     responses={**RESPONSES, 206: {"description": "the requested byte range"}, 416: ERROR_RESPONSES[416]},
 )
-def data_file(path: str, request: Request, owner: Caller):
+def data_file(path: str, request: Request, owner: Caller, jobs: TasksDep, access: AccessDep):
     """A file a task of the caller produced, or one the caller uploaded; `Range: bytes=a-b` answers 206."""
-    jobs = jobs_of(request)
     try:
-        readable = partial(services(request).access.readable, owner=owner)
+        readable = partial(access.readable, owner=owner)
         real = paths.owned_file(paths.relative_parts(path), jobs.settings.data_dir, readable)
         stat = real.stat()  # now, so a file deleted meanwhile is a 404 here, not a failure mid-response
     except (ValueError, OSError):
@@ -93,11 +92,11 @@ def chunks(handle):
     response_class=StreamingResponse,
     responses={**RESPONSES, 200: {"content": {"application/zip": {}}, "description": "a zip"}},
 )
-async def task_archive(task_id: str, request: Request, owner: Caller):
+async def task_archive(task_id: str, owner: Caller, jobs: TasksDep):
     """A zip of everything the task produced."""
-    task = owned_task(request, task_id, owner)
+    task = owned_task(jobs, task_id, owner)
     try:
-        handle, size = await run_in_threadpool(write_zip, jobs_of(request).task_dir(task.task_id))
+        handle, size = await run_in_threadpool(write_zip, jobs.task_dir(task.task_id))
     except OSError:  # deleted while we zipped it
         raise ApiError(404, "no such task") from None
     headers = {"Content-Disposition": f'attachment; filename="{task.task_id}.zip"', "Content-Length": str(size)}

@@ -8,8 +8,8 @@ import torch
 from fastapi import APIRouter, Request
 
 from server.auth import Caller
+from server.deps import TasksDep
 from server.errors import ERROR_RESPONSES, ApiError
-from server.routes.common import jobs_of
 from server.schemas import StatusPublic, SystemPublic
 
 router = APIRouter(tags=["operations"])
@@ -30,10 +30,10 @@ def healthz():
 
 
 @router.get("/readyz", response_model=StatusPublic, responses={503: ERROR_RESPONSES[503]})
-def readyz(request: Request):
+def readyz(jobs: TasksDep):
     """200 once the models are loaded and warmed and the GPU worker runs; 503 before, or if it failed.
     Needs no key: load balancers and orchestrators probe it."""
-    worker = jobs_of(request).worker
+    worker = jobs.worker
     if not worker.alive:
         raise ApiError(503, "the GPU worker has stopped", code="worker_stopped")
     if worker.load_error:
@@ -60,10 +60,9 @@ def memory() -> dict[str, float | None]:
 
 
 @router.get("/system", response_model=SystemPublic, responses={401: ERROR_RESPONSES[401]})
-def system(request: Request, owner: Caller):
+def system(request: Request, owner: Caller, jobs: TasksDep):
     """Device, dtype, loaded models, memory, queue depth and versions; with Ray, the cluster's nodes
     and render slots (what each is doing)."""
-    jobs = jobs_of(request)
     placement = jobs.registry.placement
     versions = {"python": platform.python_version(), "server": request.app.version}
     versions.update({package: version_of(package) for package in PACKAGES})

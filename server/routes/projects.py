@@ -6,16 +6,16 @@ import shutil
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from pipelines.documents import MAX_TEXT_CHARS
 from pipelines.specs import InvalidInput, blame
 from pipelines.storyboard import MAX_STORY_CHARS
 from server.auth import Caller
-from server.deps import AccessDep, ProjectsDep, TasksDep, UploadsDep, services
+from server.deps import AccessDep, ProjectsDep, TasksDep, UploadsDep
 from server.errors import ERROR_RESPONSES, ApiError
-from server.jobs import QueueFull, ShuttingDown
+from server.jobs import Jobs
 from server.prepare import DEFAULT_STYLE, check_music, render_options
 from server.project_schemas import (
     ProjectCreate,
@@ -24,7 +24,8 @@ from server.project_schemas import (
     ProjectUpdate,
 )
 from server.requests import ProjectPart, StoryboardRequest
-from server.routes.common import iso, jobs_of
+from server.routes.common import iso
+from server.task_errors import QueueFull, ShuttingDown
 from studio import cast as cast_edits
 from studio import edits
 from studio.project import Project, new_project_id
@@ -59,8 +60,8 @@ def project_public(project: Project) -> dict:
     }
 
 
-def owned_project(request: Request, project_id: str, owner: str) -> Project:
-    project = services(request).projects.get(project_id)
+def owned_project(jobs: Jobs, project_id: str, owner: str) -> Project:
+    project = jobs.projects.get(project_id)
     if project is None or project.owner != owner:
         raise ApiError(404, "no such project")
     return project
@@ -73,10 +74,10 @@ def owned_shot(project: Project, shot_id: str):
     return shot
 
 
-def check_idle(request: Request, project: Project, edits_only: bool = True) -> None:
+def check_idle(jobs: Jobs, project: Project, edits_only: bool = True) -> None:
     """Edits wait for the project's running task (pause or cancel it first); a new render or
     regenerate also waits for a paused one (resume or cancel it)."""
-    task = jobs_of(request).store.get(project.task_id) if project.task_id else None
+    task = jobs.store.get(project.task_id) if project.task_id else None
     busy = BUSY if edits_only else (*BUSY, "paused")
     if task is not None and task.kind == "storyboard" and project.status == "ready":
         return  # its shots and cast are in place: what is left of that task touches the project no more
@@ -86,19 +87,18 @@ def check_idle(request: Request, project: Project, edits_only: bool = True) -> N
 
 
 @contextlib.contextmanager
-def editing(request: Request, project_id: str, owner: str, edits_only: bool = True) -> Iterator[Project]:
+def editing(jobs: Jobs, project_id: str, owner: str, edits_only: bool = True) -> Iterator[Project]:
     """The caller's project, locked and idle, for one edit; saved when the edit succeeds."""
-    projects = services(request).projects
-    project = owned_project(request, project_id, owner)
-    with projects.lock:
-        check_idle(request, project, edits_only)
+    project = owned_project(jobs, project_id, owner)
+    with jobs.projects.lock:
+        check_idle(jobs, project, edits_only)
         yield project
-        projects.save(project)
+        jobs.projects.save(project)
 
 
-def enqueue(request: Request, owner: str, kind: str, body) -> dict:
+def enqueue(jobs: Jobs, owner: str, kind: str, body) -> dict:
     try:
-        task, _ = jobs_of(request).enqueue_request(kind, owner, body)
+        task, _ = jobs.enqueue_request(kind, owner, body)
     except QueueFull as full:
         raise ApiError(429, "the queue is full; retry later", headers={"Retry-After": str(full.retry_after)}) from None
     except ShuttingDown:
@@ -120,8 +120,8 @@ def document_story(access: AccessDep, uploads: UploadsDep, owner: str, url: str)
 @router.post("/projects", status_code=201, response_model=ProjectPublic, responses=WORK_RESPONSES)
 def create_project(
     body: ProjectCreate,
-    request: Request,
     owner: Caller,
+    jobs: TasksDep,
     projects: ProjectsDep,
     access: AccessDep,
     uploads: UploadsDep,
@@ -153,7 +153,7 @@ def create_project(
     check_music(body.options, access.resolver(owner))  # checked now: its renders will use them
     projects.add(project)
     try:
-        enqueue(request, owner, "storyboard", storyboard)  # its prepare checks the story
+        enqueue(jobs, owner, "storyboard", storyboard)  # its prepare checks the story
     except Exception:
         projects.delete(project.project_id)
         raise
@@ -163,27 +163,27 @@ def create_project(
 
 @router.get("/projects", response_model=ProjectListPublic, responses=RESPONSES)
 def list_projects(
-    request: Request,
     owner: Caller,
+    jobs: TasksDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(pattern=r"^\d{0,18}$")] = None,
 ):
     """The caller's projects, newest first; `next_cursor` pages to older ones."""
-    projects = services(request).projects.select(owner, int(cursor) if cursor else None, limit)
+    projects = jobs.projects.select(owner, int(cursor) if cursor else None, limit)
     next_cursor = str(projects[-1].seq) if len(projects) == limit else None
     return {"projects": [project_public(p) for p in projects], "next_cursor": next_cursor}
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
-def get_project(project_id: str, request: Request, owner: Caller):
-    return project_public(owned_project(request, project_id, owner))
+def get_project(project_id: str, owner: Caller, jobs: TasksDep):
+    return project_public(owned_project(jobs, project_id, owner))
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
-def update_project(project_id: str, update: ProjectUpdate, request: Request, owner: Caller, access: AccessDep):
+def update_project(project_id: str, update: ProjectUpdate, owner: Caller, jobs: TasksDep, access: AccessDep):
     """Title, style, options; new options stale what depends on them."""
     resolve = access.resolver(owner)
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         if update.title is not None:
             project.title = update.title
         if update.style is not None:
@@ -196,9 +196,9 @@ def update_project(project_id: str, update: ProjectUpdate, request: Request, own
 
 
 @router.delete("/projects/{project_id}", status_code=204, responses=RESPONSES)
-async def delete_project(project_id: str, request: Request, owner: Caller, jobs: TasksDep):
+async def delete_project(project_id: str, owner: Caller, jobs: TasksDep):
     """The project, its tasks and every file it made (its artifacts become evictable)."""
-    project = owned_project(request, project_id, owner)
+    project = owned_project(jobs, project_id, owner)
     jobs.projects.delete(project.project_id)
     for task in jobs.store.select_all():
         part = task.request.project

@@ -1,14 +1,15 @@
 """A project's shots: edit, insert, delete, move, regenerate, select a take; and rendering the project."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from pipelines.render import UNTIL
 from pipelines.specs import InvalidInput, blame
 from server.access import FileAccess
 from server.auth import Caller
-from server.deps import AccessDep
+from server.deps import AccessDep, TasksDep
 from server.errors import ApiError
+from server.jobs import Jobs
 from server.project_requests import render_request
 from server.project_schemas import (
     ProjectRenderCreate,
@@ -59,35 +60,35 @@ def answer_shot(project: Project, shot) -> dict:
 
 @router.patch("/projects/{project_id}/shots/{shot_id}", response_model=ShotPublic, responses=RESPONSES)
 def update_shot(
-    project_id: str, shot_id: str, body: ProjectShotUpdate, request: Request, owner: Caller, access: AccessDep
+    project_id: str, shot_id: str, body: ProjectShotUpdate, owner: Caller, jobs: TasksDep, access: AccessDep
 ):
     """Any editable field (`index` moves it); answers the shot with what is now `stale`."""
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         shot = owned_shot(project, shot_id)
         edits.patch_shot(project, shot, shot_changes(access, owner, body))
     return answer_shot(project, shot)
 
 
 @router.post("/projects/{project_id}/shots", status_code=201, response_model=ShotPublic, responses=RESPONSES)
-def insert_shot(project_id: str, body: ProjectShotCreate, request: Request, owner: Caller, access: AccessDep):
+def insert_shot(project_id: str, body: ProjectShotCreate, owner: Caller, jobs: TasksDep, access: AccessDep):
     """A new shot after `after` (first when absent); everything of it is stale until rendered."""
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         shot = edits.insert_shot(project, body.after, shot_changes(access, owner, body))
     return JSONResponse(answer_shot(project, shot), status_code=201)
 
 
 @router.delete("/projects/{project_id}/shots/{shot_id}", status_code=204, responses=RESPONSES)
-def delete_shot(project_id: str, shot_id: str, request: Request, owner: Caller):
-    with editing(request, project_id, owner) as project:
+def delete_shot(project_id: str, shot_id: str, owner: Caller, jobs: TasksDep):
+    with editing(jobs, project_id, owner) as project:
         edits.delete_shot(project, owned_shot(project, shot_id))
 
 
 @router.post(
     "/projects/{project_id}/shots/{shot_id}/takes/{take_id}/select", response_model=ShotPublic, responses=RESPONSES
 )
-def select_take(project_id: str, shot_id: str, take_id: str, request: Request, owner: Caller):
+def select_take(project_id: str, shot_id: str, take_id: str, owner: Caller, jobs: TasksDep):
     """Bring an earlier take back at once: its fields and its files; no model runs."""
-    with editing(request, project_id, owner) as project:
+    with editing(jobs, project_id, owner) as project:
         shot = owned_shot(project, shot_id)
         try:
             edits.select_take(project, shot, take_id)
@@ -96,10 +97,10 @@ def select_take(project_id: str, shot_id: str, take_id: str, request: Request, o
     return answer_shot(project, shot)
 
 
-def start_render(request: Request, owner: str, project: Project, until: str, only: list[str] | None) -> dict:
+def start_render(jobs: Jobs, owner: str, project: Project, until: str, only: list[str] | None) -> dict:
     """A render task over the project's shots, up to `until`, for every shot or for `only`."""
     # checked by the same `prepare` as /render; the job table marks the project busy
-    return enqueue(request, owner, "render", render_request(project, until, only))
+    return enqueue(jobs, owner, "render", render_request(project, until, only))
 
 
 @router.post(
@@ -108,9 +109,9 @@ def start_render(request: Request, owner: str, project: Project, until: str, onl
     response_model=TaskCreatedPublic,
     responses=WORK_RESPONSES,
 )
-def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, request: Request, owner: Caller):
+def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, owner: Caller, jobs: TasksDep):
     """A new take of the shot's keyframe, narration and/or clip (new seed unless given), selected."""
-    with editing(request, project_id, owner, edits_only=False) as project:
+    with editing(jobs, project_id, owner, edits_only=False) as project:
         shot = owned_shot(project, shot_id)
         edited = shot.model_copy(deep=True)  # the shot changes only once the task is accepted
         edits.regenerate(edited, body.what, body.seed)
@@ -118,7 +119,7 @@ def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, reque
         project.shots[position] = edited
         until = max((REGENERATE_UNTIL[w] for w in body.what), key=UNTIL.index)
         try:
-            created = start_render(request, owner, project, until, [shot.shot_id])
+            created = start_render(jobs, owner, project, until, [shot.shot_id])
         except Exception:
             project.shots[position] = shot
             raise
@@ -128,10 +129,10 @@ def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, reque
 @router.post(
     "/projects/{project_id}/render", status_code=202, response_model=TaskCreatedPublic, responses=WORK_RESPONSES
 )
-def render_project(project_id: str, body: ProjectRenderCreate, request: Request, owner: Caller):
+def render_project(project_id: str, body: ProjectRenderCreate, owner: Caller, jobs: TasksDep):
     """Make what is stale, up to `until`, then compose (for `video`): a new version in `renders`."""
-    with editing(request, project_id, owner, edits_only=False) as project:
+    with editing(jobs, project_id, owner, edits_only=False) as project:
         if not project.shots:
             raise ApiError(409, "the project has no shots yet", code="no_shots")
-        created = start_render(request, owner, project, body.until, None)
+        created = start_render(jobs, owner, project, body.until, None)
     return JSONResponse(created, status_code=202, headers={"Location": f"/tasks/{created['task_id']}"})

@@ -4,18 +4,19 @@ import asyncio
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from server.auth import Caller, key_subprotocol, websocket_caller
+from server.deps import TasksDep, services
 from server.errors import ERROR_RESPONSES, ApiError
 from server.events import FINAL_EVENTS, Event
-from server.jobs import QueueFull
 from server.kinds import KINDS
 from server.project_requests import render_request
-from server.routes.common import jobs_of, owned_task, task_public
+from server.routes.common import owned_task, task_public
 from server.schemas import STATUSES, TaskListPublic, TaskPublic
 from server.store import Task
+from server.task_errors import QueueFull
 
 router = APIRouter(tags=["tasks"])
 KEEPALIVE = 15.0  # seconds between SSE comments, so proxies keep an idle stream open
@@ -24,8 +25,8 @@ RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404)}
 
 @router.get("/tasks", response_model=TaskListPublic, responses=RESPONSES)
 async def list_tasks(
-    request: Request,
     owner: Caller,
+    jobs: TasksDep,
     # An empty value means no filter, as `?status=&kind=&limit=&cursor=` from a URL template sends it.
     status: Literal[(*STATUSES, "")] | None = None,
     kind: Literal[(*KINDS, "")] | None = None,
@@ -36,32 +37,32 @@ async def list_tasks(
     count = int(limit) if limit else 50
     if not 1 <= count <= 200:
         raise ApiError(400, "limit must be between 1 and 200", field="limit")
-    tasks = jobs_of(request).store.select(owner, status or None, kind or None, int(cursor) if cursor else None, count)
+    tasks = jobs.store.select(owner, status or None, kind or None, int(cursor) if cursor else None, count)
     next_cursor = str(tasks[-1].seq) if len(tasks) == count else None
     return {"tasks": [task_public(t) for t in tasks], "next_cursor": next_cursor}
 
 
 @router.get("/tasks/{task_id}", response_model=TaskPublic, responses=RESPONSES)
-async def get_task(task_id: str, request: Request, owner: Caller):
+async def get_task(task_id: str, owner: Caller, jobs: TasksDep):
     """The poll endpoint: answered straight from memory, serialised once (the schema is for the docs)."""
-    return JSONResponse(task_public(owned_task(request, task_id, owner)))
+    return JSONResponse(task_public(owned_task(jobs, task_id, owner)))
 
 
 @router.post("/tasks/{task_id}/cancel", response_model=TaskPublic, responses={**RESPONSES, 409: ERROR_RESPONSES[409]})
-def cancel_task(task_id: str, request: Request, owner: Caller):
+def cancel_task(task_id: str, owner: Caller, jobs: TasksDep):
     """A pending task never runs; a running one stops within one denoising step or ffmpeg poll."""
-    task = owned_task(request, task_id, owner)
-    if not jobs_of(request).cancel(task):
+    task = owned_task(jobs, task_id, owner)
+    if not jobs.cancel(task):
         raise ApiError(409, f"the task is already {task.status}", code="task_finished")
     return task_public(task)
 
 
 @router.post("/tasks/{task_id}/pause", response_model=TaskPublic, responses={**RESPONSES, 409: ERROR_RESPONSES[409]})
-def pause_task(task_id: str, request: Request, owner: Caller):
+def pause_task(task_id: str, owner: Caller, jobs: TasksDep):
     """A running task stops at its next shot boundary and keeps what it made (`paused`); a pending one
     waits. A paused task holds no GPU and does not count against the queue limit."""
-    task = owned_task(request, task_id, owner)
-    if not jobs_of(request).pause(task):
+    task = owned_task(jobs, task_id, owner)
+    if not jobs.pause(task):
         raise ApiError(409, f"a {task.status} task cannot be paused", code="not_pausable")
     return task_public(task)
 
@@ -71,11 +72,10 @@ def pause_task(task_id: str, request: Request, owner: Caller):
     response_model=TaskPublic,
     responses={**RESPONSES, 409: ERROR_RESPONSES[409], 429: ERROR_RESPONSES[429]},
 )
-def resume_task(task_id: str, request: Request, owner: Caller):
+def resume_task(task_id: str, owner: Caller, jobs: TasksDep):
     """A paused task carries on from what it had made; a project's render takes the shots as they
     are now, so edits made while it was paused are rendered too."""
-    jobs = jobs_of(request)
-    task = owned_task(request, task_id, owner)
+    task = owned_task(jobs, task_id, owner)
     if task.status != "paused":
         raise ApiError(409, f"the task is {task.status}, not paused", code="not_paused")
     part = task.request.project
@@ -93,9 +93,9 @@ def resume_task(task_id: str, request: Request, owner: Caller):
 
 
 @router.delete("/tasks/{task_id}", status_code=204, responses=RESPONSES)
-async def delete_task(task_id: str, request: Request, owner: Caller):
+async def delete_task(task_id: str, owner: Caller, jobs: TasksDep):
     """Cancel the task if needed, then remove it and every file it made."""
-    await jobs_of(request).delete(owned_task(request, task_id, owner))
+    await jobs.delete(owned_task(jobs, task_id, owner))
 
 
 def final_event(task: Task) -> Event:
@@ -113,10 +113,9 @@ def sse(event: Event) -> str:
     responses={**RESPONSES, 200: {"content": {"text/event-stream": {}}, "description": "SSE"}},
     response_class=StreamingResponse,
 )
-async def task_events(task_id: str, request: Request, owner: Caller):
+async def task_events(task_id: str, owner: Caller, jobs: TasksDep):
     """Server-Sent Events (`stage`, `progress`, `done`, `error`), the task's past events first."""
-    task = owned_task(request, task_id, owner)
-    jobs = jobs_of(request)
+    task = owned_task(jobs, task_id, owner)
 
     async def stream():
         with jobs.bus.subscribe(lambda e: e.task_id == task_id, replay_task=task_id) as events:
@@ -142,7 +141,7 @@ async def all_events(websocket: WebSocket):
     `s2v.key.<base64url key>` subprotocol (what the studio page sends), or ?api_key=."""
     owner = websocket_caller(websocket)
     await websocket.accept(subprotocol=key_subprotocol(websocket))
-    jobs = jobs_of(websocket)
+    jobs = services(websocket).jobs
     receiver = asyncio.ensure_future(websocket.receive())  # completes when the client goes away
     try:
         with jobs.bus.subscribe(lambda e: e.owner == owner) as events:

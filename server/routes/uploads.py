@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from server.auth import Caller
-from server.deps import services
+from server.deps import UploadsDep
 from server.errors import ERROR_RESPONSES, ApiError, BodyTooLarge
 from server.schemas import UploadPublic
 from server.uploads import Unsupported
@@ -31,11 +31,10 @@ def received_copy(upload: UploadFile, folder: Path, limit: int) -> Path:
 
 
 @router.post("/uploads", status_code=201, response_model=UploadPublic, responses=RESPONSES)
-async def create_upload(request: Request, owner: Caller, file: Annotated[UploadFile, File()]):
+async def create_upload(request: Request, owner: Caller, uploads: UploadsDep, file: Annotated[UploadFile, File()]):
     """An image (PNG, JPEG, WebP), a sound (WAV, MP3, FLAC, OGG) or a document (txt/md in UTF-8,
     UTF-16 or GB18030, docx, pdf), recognised by its content. Its URL can be any shot's `frame` or
     `audio`, a music track, or a project's document."""
-    uploads = services(request).uploads
     limit = request.app.state.settings.max_upload_bytes
     received = await run_in_threadpool(received_copy, file, uploads.folder, limit)
     try:

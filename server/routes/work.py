@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from server.auth import Caller
+from server.deps import TasksDep
 from server.errors import ERROR_RESPONSES, ApiError
-from server.jobs import IdempotencyConflict, QueueFull, ShuttingDown
-from server.routes.common import jobs_of, task_public
+from server.routes.common import task_public
 from server.schemas import (
     ClipsCreate,
     FramesCreate,
@@ -19,6 +19,7 @@ from server.schemas import (
     TaskCreatedPublic,
     TaskPublic,
 )
+from server.task_errors import IdempotencyConflict, QueueFull, ShuttingDown
 
 router = APIRouter(tags=["work"])
 Wait = Annotated[float | None, Query(ge=0, le=600, description="hold the answer until the task ends, at most N s")]
@@ -32,8 +33,7 @@ RESPONSES = {
 }
 
 
-async def submit(request: Request, kind: str, body, owner: str, wait: float | None, key: str | None) -> JSONResponse:
-    jobs = jobs_of(request)
+async def submit(jobs, kind: str, body, owner: str, wait: float | None, key: str | None) -> JSONResponse:
     try:
         task, created = await run_in_threadpool(jobs.submit, kind, owner, body, key)
     except QueueFull as full:
@@ -58,39 +58,39 @@ async def submit(request: Request, kind: str, body, owner: str, wait: float | No
 
 @router.post("/storyboard", status_code=202, response_model=TaskCreatedPublic, responses=RESPONSES)
 async def create_storyboard(
-    body: StoryboardCreate, request: Request, owner: Caller, wait: Wait = None, idempotency_key: IdempotencyKey = None
+    body: StoryboardCreate, owner: Caller, jobs: TasksDep, wait: Wait = None, idempotency_key: IdempotencyKey = None
 ):
     """Story text -> scenes with English image prompts, narration in the story's language, cast."""
-    return await submit(request, "storyboard", body, owner, wait, idempotency_key)
+    return await submit(jobs, "storyboard", body, owner, wait, idempotency_key)
 
 
 @router.post("/frames", status_code=202, response_model=TaskCreatedPublic, responses=RESPONSES)
 async def create_frames(
-    body: FramesCreate, request: Request, owner: Caller, wait: Wait = None, idempotency_key: IdempotencyKey = None
+    body: FramesCreate, owner: Caller, jobs: TasksDep, wait: Wait = None, idempotency_key: IdempotencyKey = None
 ):
     """One keyframe per scene (SDXL-Turbo)."""
-    return await submit(request, "frames", body, owner, wait, idempotency_key)
+    return await submit(jobs, "frames", body, owner, wait, idempotency_key)
 
 
 @router.post("/clips", status_code=202, response_model=TaskCreatedPublic, responses=RESPONSES)
 async def create_clips(
-    body: ClipsCreate, request: Request, owner: Caller, wait: Wait = None, idempotency_key: IdempotencyKey = None
+    body: ClipsCreate, owner: Caller, jobs: TasksDep, wait: Wait = None, idempotency_key: IdempotencyKey = None
 ):
     """One clip per keyframe: image-to-video, pan/zoom or still, each exactly `duration` long."""
-    return await submit(request, "clips", body, owner, wait, idempotency_key)
+    return await submit(jobs, "clips", body, owner, wait, idempotency_key)
 
 
 @router.post("/narration", status_code=202, response_model=TaskCreatedPublic, responses=RESPONSES)
 async def create_narration(
-    body: NarrationCreate, request: Request, owner: Caller, wait: Wait = None, idempotency_key: IdempotencyKey = None
+    body: NarrationCreate, owner: Caller, jobs: TasksDep, wait: Wait = None, idempotency_key: IdempotencyKey = None
 ):
     """One audio file per line (Coqui TTS)."""
-    return await submit(request, "narration", body, owner, wait, idempotency_key)
+    return await submit(jobs, "narration", body, owner, wait, idempotency_key)
 
 
 @router.post("/render", status_code=202, response_model=TaskCreatedPublic, responses=RESPONSES)
 async def create_render(
-    body: RenderCreate, request: Request, owner: Caller, wait: Wait = None, idempotency_key: IdempotencyKey = None
+    body: RenderCreate, owner: Caller, jobs: TasksDep, wait: Wait = None, idempotency_key: IdempotencyKey = None
 ):
     """Story -> storyboard -> frames -> narration -> clips -> composed mp4 with subtitles."""
-    return await submit(request, "render", body, owner, wait, idempotency_key)
+    return await submit(jobs, "render", body, owner, wait, idempotency_key)
