@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from pipelines.specs import InvalidInput
+from server.etags import Stale
 from server.schemas import ErrorPublic
 
 CODES = {
@@ -16,6 +17,7 @@ CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "body_too_large",
     415: "unsupported_media_type",
     416: "range_not_satisfiable",
@@ -46,9 +48,36 @@ class BodyTooLarge(HTTPException):
         return self.detail
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "field": field}}
+def error_response(status: int, code: str, message: str, field: str | None = None, headers=None, **why) -> JSONResponse:
+    """`why`: for a 400, the `reason` (stable, for a client to word in its own language) and the `limit`."""
+    body = {"error": {"code": code, "message": message, "field": field, **why}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+REASONS = {  # pydantic's error type -> (a stable reason, the context entry that holds the limit)
+    "string_too_long": ("too_long", "max_length"),
+    "string_too_short": ("too_short", "min_length"),
+    "too_long": ("too_many", "max_length"),
+    "too_short": ("too_few", "min_length"),
+    "less_than_equal": ("too_large", "le"),
+    "less_than": ("too_large", "lt"),
+    "greater_than_equal": ("too_small", "ge"),
+    "greater_than": ("too_small", "gt"),
+    "literal_error": ("not_allowed", "expected"),
+    "enum": ("not_allowed", "expected"),
+    "string_pattern_mismatch": ("bad_format", None),
+    "missing": ("required", None),
+    "extra_forbidden": ("unknown_field", None),
+    "json_invalid": ("bad_json", None),
+}
+
+
+def reason_of(error: dict) -> dict:
+    """The `reason` and `limit` of one validation error (a type error: `wrong_type`)."""
+    kind = error["type"]
+    reason, limit = REASONS.get(kind, ("wrong_type" if kind.endswith(("_type", "_parsing")) else "invalid", None))
+    context = error.get("ctx") or {}
+    return {"reason": reason, "limit": context[limit]} if limit in context else {"reason": reason}
 
 
 def field_of(location: tuple) -> str | None:
@@ -78,9 +107,15 @@ def install(app: FastAPI) -> None:
     async def api_error(request: Request, error: ApiError):
         return error_response(error.status, error.code, error.message, error.field, error.headers)
 
+    @app.exception_handler(Stale)
+    async def stale(request: Request, error: Stale):
+        message = "it changed since you loaded it; reload it, or send the write again without If-Match to overwrite"
+        body = {"error": {"code": "precondition_failed", "message": message, "field": None}, "current": error.current}
+        return JSONResponse(body, status_code=412, headers={"ETag": error.tag})
+
     @app.exception_handler(InvalidInput)
     async def invalid_input(request: Request, error: InvalidInput):
-        return error_response(400, "invalid_request", str(error), error.field)
+        return error_response(400, "invalid_request", str(error), error.field, reason="invalid")
 
     @app.exception_handler(BodyTooLarge)
     async def upload_too_large(request: Request, error: BodyTooLarge):
@@ -94,13 +129,14 @@ def install(app: FastAPI) -> None:
         prefix = field_of(tuple(first["loc"])) or ""
         related = [e for e in errors if (field_of(tuple(e["loc"])) or "").startswith(prefix)]
         first = max(related, key=lambda e: len(field_of(tuple(e["loc"])) or ""))
+        why = reason_of(first)
         if first["type"] == "json_invalid":
-            return error_response(400, "invalid_request", "the body is not valid JSON", "body")
+            return error_response(400, "invalid_request", "the body is not valid JSON", "body", **why)
         field = field_of(tuple(first["loc"])) or ("body" if first["loc"][:1] == ("body",) else None)
         if first["type"] == "missing" and field is None:
-            return error_response(400, "invalid_request", "a JSON body is required", "body")
+            return error_response(400, "invalid_request", "a JSON body is required", "body", **why)
         message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
-        return error_response(400, "invalid_request", message, field)
+        return error_response(400, "invalid_request", message, field, **why)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):

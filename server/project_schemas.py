@@ -95,6 +95,7 @@ ShotPublic = view(
         "clip": (str | None, ...),
         "takes": (list[TakePublic], ...),
         "take_id": (str | None, ...),
+        "etag": (str, Field(description="send as If-Match with a write: a newer state is a 412")),
     },
     "A project's shot as the API shows it: its fields, what is stale, its selected take's files.",
     __name__,

@@ -244,6 +244,7 @@ CharacterPublic = view(
         "reference": (str | None, ...),
         "design": (str | None, ...),
         **fields_of(CharacterCore, ("design_seed", "strength"), required=True),
+        "etag": (str, Field(description="send as If-Match with a write: a newer state is a 412")),
     },
     "One of a project's cast as the API shows it.",
     __name__,
@@ -316,6 +317,12 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     field: str | None = None
+    reason: str | None = Field(
+        None,
+        description="with a 400: too_long, too_short, too_many, too_few, too_large, too_small, not_allowed, "
+        "bad_format, required, unknown_field, bad_json, wrong_type or invalid",
+    )
+    limit: int | float | str | None = Field(None, description="the limit the value passed (a length, a bound)")
 
 
 class ErrorPublic(BaseModel):

@@ -3,10 +3,10 @@
 import asyncio
 import contextlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from pipelines.documents import MAX_TEXT_CHARS
@@ -15,6 +15,7 @@ from pipelines.storyboard import MAX_STORY_CHARS
 from server.auth import Caller
 from server.deps import AccessDep, ProjectsDep, TasksDep, UploadsDep
 from server.errors import ERROR_RESPONSES, ApiError
+from server.etags import IfMatch, check_fresh, etag, tagged
 from server.jobs import Jobs
 from server.prepare import DEFAULT_STYLE, check_music, render_options
 from server.project_schemas import (
@@ -31,7 +32,7 @@ from studio import edits
 from studio.project import Project, new_project_id
 
 router = APIRouter(tags=["projects"])
-RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404, 409)}
+RESPONSES = {status: ERROR_RESPONSES[status] for status in (400, 401, 404, 409, 412)}
 WORK_RESPONSES = {**RESPONSES, 429: ERROR_RESPONSES[429], 503: ERROR_RESPONSES[503]}
 BUSY = ("pending", "running")
 FIELD_NAMES = {"keyframe": "own_keyframe", "audio": "own_audio"}  # API name -> the shot's field
@@ -46,13 +47,19 @@ def shot_public(shot, index: int) -> dict:
         "audio": take.audio if take else None,
         "clip": take.clip if take else None,
         "takes": [{**t.model_dump(), "created_at": iso(t.created_at)} for t in shot.takes],
+        "etag": etag(shot.model_dump(mode="json")),
     }
 
 
+def character_public(character) -> dict:
+    return {**character.model_dump(), "etag": etag(character.model_dump(mode="json"))}
+
+
 def project_public(project: Project) -> dict:
-    data = project.model_dump(exclude={"owner", "seq", "shots", "renders"})
+    data = project.model_dump(exclude={"owner", "seq", "shots", "renders", "characters"})
     return {
         **data,
+        "characters": [character_public(c) for c in project.characters],
         "shots": [shot_public(shot, index) for index, shot in enumerate(project.shots)],
         "renders": [{**r.model_dump(), "created_at": iso(r.created_at)} for r in project.renders],
         "created_at": iso(project.created_at),
@@ -86,12 +93,26 @@ def check_idle(jobs: Jobs, project: Project, edits_only: bool = True) -> None:
         raise ApiError(409, f"the project's task {task.task_id} is {task.status}; {what} first", code="project_busy")
 
 
+def shot_view(project: Project, shot_id: str) -> dict:
+    """What a shot's ETag covers: everything of it, its takes too, wherever it stands."""
+    return owned_shot(project, shot_id).model_dump(mode="json")
+
+
 @contextlib.contextmanager
-def editing(jobs: Jobs, project_id: str, owner: str, edits_only: bool = True) -> Iterator[Project]:
-    """The caller's project, locked and idle, for one edit; saved when the edit succeeds."""
+def editing(
+    jobs: Jobs,
+    project_id: str,
+    owner: str,
+    edits_only: bool = True,
+    if_match: str | None = None,
+    view: Callable[[Project], dict] = lambda project: project_public(project),
+) -> Iterator[Project]:
+    """The caller's project, locked and idle, for one edit; refused with 412 when `view` of it is
+    no longer what the caller's `If-Match` saw; saved when the edit succeeds."""
     project = owned_project(jobs, project_id, owner)
     with jobs.projects.lock:
         check_idle(jobs, project, edits_only)
+        check_fresh(if_match, view(project))
         yield project
         jobs.projects.save(project)
 
@@ -175,15 +196,23 @@ def list_projects(
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
-def get_project(project_id: str, owner: Caller, jobs: TasksDep):
-    return project_public(owned_project(jobs, project_id, owner))
+def get_project(project_id: str, owner: Caller, jobs: TasksDep, response: Response):
+    return tagged(response, project_public(owned_project(jobs, project_id, owner)))
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectPublic, responses=RESPONSES)
-def update_project(project_id: str, update: ProjectUpdate, owner: Caller, jobs: TasksDep, access: AccessDep):
+def update_project(
+    project_id: str,
+    update: ProjectUpdate,
+    owner: Caller,
+    jobs: TasksDep,
+    access: AccessDep,
+    response: Response,
+    if_match: IfMatch = None,
+):
     """Title, style, options; new options stale what depends on them."""
     resolve = access.resolver(owner)
-    with editing(jobs, project_id, owner) as project:
+    with editing(jobs, project_id, owner, if_match=if_match) as project:
         if update.title is not None:
             project.title = update.title
         if update.style is not None:
@@ -192,13 +221,14 @@ def update_project(project_id: str, update: ProjectUpdate, owner: Caller, jobs: 
             check_music(update.options, resolve)
             render_options(update.options, project.style, resolve)
             edits.change_options(project, update.options.model_dump(mode="json"))
-    return project_public(project)
+    return tagged(response, project_public(project))
 
 
 @router.delete("/projects/{project_id}", status_code=204, responses=RESPONSES)
-async def delete_project(project_id: str, owner: Caller, jobs: TasksDep):
+async def delete_project(project_id: str, owner: Caller, jobs: TasksDep, if_match: IfMatch = None):
     """The project, its tasks and every file it made (its artifacts become evictable)."""
     project = owned_project(jobs, project_id, owner)
+    check_fresh(if_match, project_public(project))
     jobs.projects.delete(project.project_id)
     for task in jobs.store.select_all():
         part = task.request.project

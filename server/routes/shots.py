@@ -1,6 +1,8 @@
 """A project's shots: edit, insert, delete, move, regenerate, select a take; and rendering the project."""
 
-from fastapi import APIRouter
+from functools import partial
+
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from pipelines.render import UNTIL
@@ -9,6 +11,7 @@ from server.access import FileAccess
 from server.auth import Caller
 from server.deps import AccessDep, TasksDep
 from server.errors import ApiError
+from server.etags import IfMatch
 from server.jobs import Jobs
 from server.project_requests import render_request
 from server.project_schemas import (
@@ -27,6 +30,7 @@ from server.routes.projects import (
     enqueue,
     owned_shot,
     shot_public,
+    shot_view,
 )
 from server.schemas import TaskCreatedPublic
 from studio import edits
@@ -54,47 +58,75 @@ def shot_changes(access: FileAccess, owner: str, body) -> dict:
     return changes
 
 
-def answer_shot(project: Project, shot) -> dict:
-    return shot_public(shot, project.shots.index(shot))
+def answer_shot(project: Project, shot, response: Response) -> dict:
+    """The shot as the API shows it, with its ETag."""
+    public = shot_public(shot, project.shots.index(shot))
+    response.headers["ETag"] = public["etag"]
+    return public
 
 
 @router.patch("/projects/{project_id}/shots/{shot_id}", response_model=ShotPublic, responses=RESPONSES)
 def update_shot(
-    project_id: str, shot_id: str, body: ProjectShotUpdate, owner: Caller, jobs: TasksDep, access: AccessDep
+    project_id: str,
+    shot_id: str,
+    body: ProjectShotUpdate,
+    owner: Caller,
+    jobs: TasksDep,
+    access: AccessDep,
+    response: Response,
+    if_match: IfMatch = None,
 ):
     """Any editable field (`index` moves it); answers the shot with what is now `stale`."""
-    with editing(jobs, project_id, owner) as project:
+    with editing(jobs, project_id, owner, if_match=if_match, view=partial(shot_view, shot_id=shot_id)) as project:
         shot = owned_shot(project, shot_id)
         edits.patch_shot(project, shot, shot_changes(access, owner, body))
-    return answer_shot(project, shot)
+    return answer_shot(project, shot, response)
 
 
 @router.post("/projects/{project_id}/shots", status_code=201, response_model=ShotPublic, responses=RESPONSES)
-def insert_shot(project_id: str, body: ProjectShotCreate, owner: Caller, jobs: TasksDep, access: AccessDep):
-    """A new shot after `after` (first when absent); everything of it is stale until rendered."""
-    with editing(jobs, project_id, owner) as project:
+def insert_shot(
+    project_id: str,
+    body: ProjectShotCreate,
+    owner: Caller,
+    jobs: TasksDep,
+    access: AccessDep,
+    response: Response,
+    if_match: IfMatch = None,
+):
+    """A new shot after `after` (first when absent); everything of it is stale until rendered.
+    `If-Match`: the project's ETag."""
+    with editing(jobs, project_id, owner, if_match=if_match) as project:
         shot = edits.insert_shot(project, body.after, shot_changes(access, owner, body))
-    return JSONResponse(answer_shot(project, shot), status_code=201)
+    response.status_code = 201
+    return answer_shot(project, shot, response)
 
 
 @router.delete("/projects/{project_id}/shots/{shot_id}", status_code=204, responses=RESPONSES)
-def delete_shot(project_id: str, shot_id: str, owner: Caller, jobs: TasksDep):
-    with editing(jobs, project_id, owner) as project:
+def delete_shot(project_id: str, shot_id: str, owner: Caller, jobs: TasksDep, if_match: IfMatch = None):
+    with editing(jobs, project_id, owner, if_match=if_match, view=partial(shot_view, shot_id=shot_id)) as project:
         edits.delete_shot(project, owned_shot(project, shot_id))
 
 
 @router.post(
     "/projects/{project_id}/shots/{shot_id}/takes/{take_id}/select", response_model=ShotPublic, responses=RESPONSES
 )
-def select_take(project_id: str, shot_id: str, take_id: str, owner: Caller, jobs: TasksDep):
+def select_take(
+    project_id: str,
+    shot_id: str,
+    take_id: str,
+    owner: Caller,
+    jobs: TasksDep,
+    response: Response,
+    if_match: IfMatch = None,
+):
     """Bring an earlier take back at once: its fields and its files; no model runs."""
-    with editing(jobs, project_id, owner) as project:
+    with editing(jobs, project_id, owner, if_match=if_match, view=partial(shot_view, shot_id=shot_id)) as project:
         shot = owned_shot(project, shot_id)
         try:
             edits.select_take(project, shot, take_id)
         except LookupError:
             raise ApiError(404, "no such take") from None
-    return answer_shot(project, shot)
+    return answer_shot(project, shot, response)
 
 
 def start_render(jobs: Jobs, owner: str, project: Project, until: str, only: list[str] | None) -> dict:
@@ -109,9 +141,12 @@ def start_render(jobs: Jobs, owner: str, project: Project, until: str, only: lis
     response_model=TaskCreatedPublic,
     responses=WORK_RESPONSES,
 )
-def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, owner: Caller, jobs: TasksDep):
+def regenerate_shot(
+    project_id: str, shot_id: str, body: RegenerateCreate, owner: Caller, jobs: TasksDep, if_match: IfMatch = None
+):
     """A new take of the shot's keyframe, narration and/or clip (new seed unless given), selected."""
-    with editing(jobs, project_id, owner, edits_only=False) as project:
+    view = partial(shot_view, shot_id=shot_id)
+    with editing(jobs, project_id, owner, edits_only=False, if_match=if_match, view=view) as project:
         shot = owned_shot(project, shot_id)
         edited = shot.model_copy(deep=True)  # the shot changes only once the task is accepted
         edits.regenerate(edited, body.what, body.seed)
@@ -129,9 +164,9 @@ def regenerate_shot(project_id: str, shot_id: str, body: RegenerateCreate, owner
 @router.post(
     "/projects/{project_id}/render", status_code=202, response_model=TaskCreatedPublic, responses=WORK_RESPONSES
 )
-def render_project(project_id: str, body: ProjectRenderCreate, owner: Caller, jobs: TasksDep):
+def render_project(project_id: str, body: ProjectRenderCreate, owner: Caller, jobs: TasksDep, if_match: IfMatch = None):
     """Make what is stale, up to `until`, then compose (for `video`): a new version in `renders`."""
-    with editing(jobs, project_id, owner, edits_only=False) as project:
+    with editing(jobs, project_id, owner, edits_only=False, if_match=if_match) as project:
         if not project.shots:
             raise ApiError(409, "the project has no shots yet", code="no_shots")
         created = start_render(jobs, owner, project, body.until, None)

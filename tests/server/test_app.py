@@ -210,11 +210,19 @@ def test_error_shape_names_the_field(client):
         "code": "invalid_request",
         "message": "width and height must be multiples of 8, at least 64",
         "field": "image_style.resolution",
+        "reason": "invalid",
     }
     answer = client.post("/render", json={"story": "x", "options": {"video": {"fps": 0}}})
     assert answer.status_code == 400 and answer.json()["error"]["field"] == "options.video.fps"
     answer = client.post("/storyboard", json={"story": "x", "colour": "red"})
-    assert answer.json()["error"] == {"code": "invalid_request", "message": "unknown field", "field": "colour"}
+    assert answer.json()["error"] == {
+        "code": "invalid_request",
+        "message": "unknown field",
+        "field": "colour",
+        "reason": "unknown_field",
+    }
+    long = client.post("/storyboard", json={"story": "x" * 20_001}).json()["error"]  # a limit a page can word
+    assert (long["field"], long["reason"], long["limit"]) == ("story", "too_long", 20_000)
     assert client.get("/tasks/nope").json()["error"]["code"] == "not_found"
 
 
