@@ -3,13 +3,17 @@
 
 const KEY = "s2v.apiKey";
 
+// An API error with what the page words it from: `code`, `field`, `limit` (once the API sends
+// limits), and for a 412 the object as it is now (`current`), so the page can offer to reload or overwrite.
 export class ApiError extends Error {
   constructor(status, body) {
     const error = (body && body.error) || {};
     super(error.message || `HTTP ${status}`);
     this.status = status;
-    this.code = error.code || "error";
+    this.code = error.code || (status === 412 ? "version_mismatch" : status === 0 ? "network" : "error");
     this.field = error.field || null;
+    this.limit = error.limit ?? null;
+    this.current = (body && body.current) || null;
   }
 }
 
@@ -33,26 +37,43 @@ function headers(extra = {}) {
   return key ? { ...extra, "X-API-Key": key } : extra;
 }
 
-export async function request(method, path, body) {
+// An object's version as an If-Match value: the body's `version` (a number or an ETag) quoted.
+function matchValue(version) {
+  const text = String(version);
+  return text.startsWith('"') || text.startsWith("W/") ? text : `"${text}"`;
+}
+
+// `version`: the version of the object being written, when the page knows one: the server answers
+// 412 when it changed since. A response's ETag becomes the returned object's `version` when the
+// body has none.
+export async function request(method, path, body, version = null) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
     if (body !== undefined) init.body = body instanceof FormData ? body : JSON.stringify(body);
     if (body instanceof FormData) delete init.headers["Content-Type"];
-    const answer = await fetch(path, init);
+    if (version !== null && version !== undefined) init.headers["If-Match"] = matchValue(version);
+    let answer;
+    try {
+      answer = await fetch(path, init);
+    } catch {
+      throw new ApiError(0, null); // the network, not the server: worded as such
+    }
     if (answer.status === 401 && (await askForKey())) continue;
     if (answer.status === 204) return null;
     const data = await answer.json().catch(() => null);
     if (!answer.ok) throw new ApiError(answer.status, data);
+    const etag = answer.headers.get("ETag");
+    if (etag && data && typeof data === "object" && data.version === undefined) data.version = etag;
     return data;
   }
-  throw new ApiError(401, { error: { message: "a valid API key is required" } });
+  throw new ApiError(401, { error: { code: "unauthorized" } });
 }
 
 export const api = {
   get: (path) => request("GET", path),
   post: (path, body = {}) => request("POST", path, body),
-  patch: (path, body) => request("PATCH", path, body),
-  del: (path) => request("DELETE", path),
+  patch: (path, body, version = null) => request("PATCH", path, body, version),
+  del: (path, version = null) => request("DELETE", path, undefined, version),
   upload: (file) => {
     const form = new FormData();
     form.append("file", file);
@@ -68,11 +89,16 @@ export async function fileUrl(path) {
   if (!path) return "";
   if (!storedKey()) return path;
   if (objectUrls.has(path)) return objectUrls.get(path);
-  const answer = await fetch(path, { headers: headers() });
-  if (!answer.ok) throw new ApiError(answer.status, null);
-  const url = URL.createObjectURL(await answer.blob());
+  const url = URL.createObjectURL(await fileBlob(path));
   objectUrls.set(path, url);
   return url;
+}
+
+// A produced file's bytes (with the key when keys are on).
+export async function fileBlob(path) {
+  const answer = await fetch(path, { headers: headers() });
+  if (!answer.ok) throw new ApiError(answer.status, null);
+  return answer.blob();
 }
 
 function keyProtocol(key) {

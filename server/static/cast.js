@@ -3,30 +3,28 @@
 // when its character changed, and then keeps what someone typed there and has not saved yet.
 
 import { api, fileUrl } from "./api.js";
-import { badge, clearErrors, field, fill, h, showError, toast } from "./dom.js";
+import { ask, badge, clearErrors, field, fill, h, showError, toast } from "./dom.js";
 import { t } from "./i18n.js";
+import { rule } from "./limits.js";
+import { voiceControl } from "./system.js";
+import { errorText } from "./words.js";
 
 const WORKING = ["pending", "running", "paused"]; // a design task in these states has not finished
 const WAIT_MS = 1000;
 
 // Sets up the panel in `section`; returns draw(project), called on every refresh of the project view.
-export function castPanel(section, projectId, refresh) {
+export function castPanel(section, projectId, refresh, system) {
   const panel = {
     section,
     path: `/projects/${projectId}/characters`,
     refresh,
-    voices: [],
+    voices: system.voices,
     drawn: new Map(), // name -> { key, card }
     designing: new Map(), // name -> id of the task drawing its new design
   };
   const list = h("ul", { class: "cast-list", "aria-label": t("cast") });
   const empty = h("p", { class: "muted" }, t("castEmpty"));
   fill(section, h("h2", {}, t("cast")), empty, list, addForm(panel));
-  // The voices a character may take; none (or an older server): the voice is typed instead.
-  const voicesRead = api
-    .get("/system")
-    .then((system) => (panel.voices = system.voices || []))
-    .catch(() => {});
 
   const draw = (project) => {
     const people = project.characters || [];
@@ -51,7 +49,6 @@ export function castPanel(section, projectId, refresh) {
   let last = null;
   draw.again = () => last && draw(last);
   return async (project) => {
-    await voicesRead;
     last = project;
     draw(project);
   };
@@ -110,20 +107,37 @@ function characterCard(person, panel, redraw) {
     strengthMoved = "strength" in changed && changed.strength !== strength;
     strengthValue.textContent = Number(controls.strength.value).toFixed(2);
   };
+  // A write carries the character's version when the API gives one; someone else's change since
+  // (412) asks whether to keep theirs (what was typed here is dropped) or write this over it.
+  const write = async (body, version = person.version ?? null) => {
+    try {
+      await api.patch(path, body, version);
+    } catch (error) {
+      if (error.status !== 412) throw error;
+      const choice = await ask(t("conflictTitle"), t("conflictText", { what: t("characterN", { name }) }), [
+        ["overwrite", t("overwrite"), true],
+        ["reload", t("reloadTheirs")],
+      ]);
+      if (choice === "overwrite") {
+        const current = error.current || (await api.get(panel.path)).characters.find((one) => one.name === name);
+        await api.patch(path, body, current ? current.version ?? null : null);
+      } else if (choice === "reload") panel.drawn.delete(name); // drawn again from the server's, unsaved text dropped
+    }
+  };
   const save = run(async () => {
     const body = unsaved();
-    if (Object.keys(body).length) await api.patch(path, body);
+    if (Object.keys(body).length) await write(body);
   });
   // An upload's failure belongs to its own field; the PATCH's own errors name theirs.
   const uploadThen = (input, key, fieldName) =>
     run(async () => {
       const file = input.files[0];
       if (!file) return;
-      const uploaded = await api.upload(file).catch((error) => Promise.reject({ field: fieldName, message: error.message }));
-      await api.patch(path, { [key]: uploaded.url });
+      const uploaded = await api.upload(file).catch((error) => Promise.reject(Object.assign(error, { field: fieldName })));
+      await write({ [key]: uploaded.url });
     });
   const remove = run(async () => {
-    if (confirm(`${t("deleteCharacter")} ${name}?`)) await api.del(path);
+    if (confirm(`${t("deleteCharacter")} ${name}?`)) await api.del(path, person.version ?? null);
   });
   const drawDesign = async () => {
     clearErrors(form);
@@ -139,11 +153,11 @@ function characterCard(person, panel, redraw) {
     try {
       await finished(task.task_id, panel, name);
     } catch (error) {
-      toast(error.message, "error");
+      toast(`${name}: ${errorText(error)}`, "error");
     } finally {
       panel.designing.delete(name);
     }
-    if (panel.section.isConnected) await panel.refresh().catch((error) => toast(error.message, "error"));
+    if (panel.section.isConnected) await panel.refresh().catch((error) => toast(errorText(error), "error"));
     redraw(); // not busy any more, even when the refresh failed
   };
 
@@ -164,7 +178,7 @@ function characterCard(person, panel, redraw) {
       designTask ? h("progress", { max: 1, value: 0, "aria-label": t("drawingDesign") }) : null,
     ),
     field(t("referenceUpload"), reference, "reference"),
-    person.reference ? h("div", { class: "row" }, h("button", { type: "button", dataset: { action: "clear-reference" }, onclick: run(() => api.patch(path, { reference: null })) }, t("clearReference"))) : null,
+    person.reference ? h("div", { class: "row" }, h("button", { type: "button", dataset: { action: "clear-reference" }, onclick: run(() => write({ reference: null })) }, t("clearReference"))) : null,
     field(t("characterDescription"), controls.description, "description"),
     field(t("voice"), controls.voice, "voice"),
     field(t("voiceClip"), voiceClip, "voice_clip"),
@@ -192,16 +206,10 @@ function identityPicture(person) {
   const identity = badge(t(source === "reference" ? "identityReference" : "identityDesign"), source === "reference" ? "ok" : "");
   identity.classList.add("identity");
   identity.dataset.identity = source;
-  return h("div", { class: "cast-picture" }, image, identity);
-}
-
-// A select over the engine's voices (plus "automatic" and whatever the character has now); a text
-// field when the engine lists none.
-function voiceControl(voices, current) {
-  if (!voices.length) return h("input", { type: "text", value: current || "", placeholder: t("automatic") });
-  const options = [["", t("automatic")], ...voices.map((voice) => [voice, voice])];
-  if (current && !voices.includes(current)) options.push([current, current.startsWith("/data/") ? `${t("recording")}: ${current.split("/").pop()}` : current]);
-  return h("select", {}, options.map(([value, label]) => h("option", { value, selected: value === (current || "") }, label)));
+  // A new design drawn while a reference is set is not used, but is seen.
+  const design = person.reference && person.design ? h("img", { class: "cast-design", alt: `${person.name}: ${t("latestDesign")}`, title: t("latestDesign"), dataset: { path: person.design } }) : null;
+  if (design) fileUrl(person.design).then((url) => (design.src = url)).catch(() => {});
+  return h("div", { class: "cast-picture" }, image, identity, design);
 }
 
 // Waits for a design task to end, showing its progress on the card; an error ends it with a toast.
@@ -211,7 +219,7 @@ async function finished(taskId, panel, name) {
     const bar = panel.drawn.get(name)?.card.querySelector("progress");
     if (bar) bar.value = task.progress || 0;
     if (!WORKING.includes(task.status)) {
-      if (task.status === "error" && task.error) toast(`${name}: ${task.error.message}`, "error");
+      if (task.status === "error" && task.error) toast(`${name}: ${errorText(task.error)}`, "error");
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
@@ -220,7 +228,7 @@ async function finished(taskId, panel, name) {
 
 function addForm(panel) {
   const controls = {
-    name: h("input", { type: "text", maxlength: 60, autocomplete: "off" }),
+    name: h("input", { type: "text", autocomplete: "off" }),
     description: h("textarea", { rows: 2 }),
     voice_description: h("input", { type: "text" }),
   };
@@ -242,9 +250,9 @@ function addForm(panel) {
   form.append(
     h("h3", {}, t("addCharacter")),
     h("p", { class: "form-error", role: "alert" }),
-    field(t("characterName"), controls.name, "name"),
-    field(t("characterDescription"), controls.description, "description"),
-    field(t("voiceDescription"), controls.voice_description, "voice_description"),
+    field(t("characterName"), controls.name, "name", rule("CharacterCreate", "name")),
+    field(t("characterDescription"), controls.description, "description", rule("CharacterCreate", "description")),
+    field(t("voiceDescription"), controls.voice_description, "voice_description", rule("CharacterCreate", "voice_description")),
     h("div", { class: "row" }, h("button", { type: "submit", class: "primary" }, t("addCharacter"))),
   );
   return form;

@@ -1,7 +1,9 @@
 // Building the page from data: one element helper (text always as text, never as HTML), labelled
-// form fields, and field errors from the API's 400s shown next to the field they name.
+// form fields with their limits shown, API errors worded beside the field they name, toasts, and
+// a small in-page question (a modal <dialog> in the page's language).
 
 import { t } from "./i18n.js";
+import { errorLine, errorText } from "./words.js";
 
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -9,6 +11,7 @@ export function h(tag, attributes = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
     else if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name === "style") element.style.cssText = value;
     else if (value === true) element.setAttribute(name, "");
     else element.setAttribute(name, value);
   }
@@ -19,8 +22,7 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-// Replace an element's content; like h(), null and false children are left out (replaceChildren
-// would show them as the text "null").
+// Replace an element's content; like h(), null and false children are left out.
 export function fill(element, ...children) {
   element.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
 }
@@ -28,17 +30,38 @@ export function fill(element, ...children) {
 let fieldCount = 0;
 
 // A labelled control; `name` is the API field it edits (errors naming that field appear under it).
-export function field(label, control, name) {
+// `limits` (limits.js's rule): a counter under text ("12 / 2000 characters"), a range on numbers.
+export function field(label, control, name, limits = {}) {
   const id = control.id || `field-${++fieldCount}`;
   control.id = id;
   if (name) control.dataset.field = name;
   const error = h("p", { class: "field-error", role: "alert", id: `${id}-error` });
-  control.setAttribute("aria-describedby", error.id);
-  return h("div", { class: "field", dataset: { field: name || "" } }, h("label", { for: id }, label), control, error);
+  const described = [error.id];
+  let hint = null;
+  if (limits.maxLength && ["TEXTAREA", "INPUT"].includes(control.tagName) && control.type !== "number") {
+    hint = h("p", { class: "hint counter", id: `${id}-hint` });
+    const count = () => {
+      const length = [...control.value].length;
+      hint.textContent = t("counter", { n: length, max: limits.maxLength });
+      hint.classList.toggle("over", length > limits.maxLength);
+    };
+    control.addEventListener("input", count);
+    queueMicrotask(count); // after the caller has set the value
+  } else if (limits.maximum !== undefined && control.type === "number") {
+    control.min = limits.minimum ?? control.min;
+    control.max = limits.maximum;
+    hint = h("p", { class: "hint", id: `${id}-hint` }, t("range", { min: limits.minimum ?? "", max: limits.maximum }));
+  } else if (limits.hint) {
+    hint = h("p", { class: "hint", id: `${id}-hint` }, limits.hint);
+  }
+  if (hint) described.unshift(hint.id);
+  control.setAttribute("aria-describedby", described.join(" "));
+  return h("div", { class: "field", dataset: { field: name || "" } }, h("label", { for: id }, label), control, hint, error);
 }
 
+// A select over [value, label] pairs.
 export function select(options, value) {
-  return h("select", {}, options.map(([optionValue, label]) => h("option", { value: optionValue, selected: optionValue === value }, label)));
+  return h("select", {}, options.map(([optionValue, text]) => h("option", { value: optionValue, selected: optionValue === value }, text)));
 }
 
 export function clearErrors(form) {
@@ -48,7 +71,7 @@ export function clearErrors(form) {
 }
 
 // Put an API error beside the field it names (the closest named field: `options.video.fps` falls
-// back to `options.video`, then `options`), else at the top of the form.
+// back to `options.video`, then `options`), else at the top of the form, else in a toast.
 function parents(name) {
   const names = [];
   while (name) {
@@ -63,35 +86,49 @@ export function showError(form, error) {
   for (const name of parents(error.field || "")) {
     const box = form.querySelector(`.field[data-field="${CSS.escape(name)}"] .field-error`);
     if (box) {
-      box.textContent = error.message;
+      box.textContent = errorText(error);
       box.closest(".field").querySelector("input, select, textarea")?.focus();
       return;
     }
   }
   const general = form.querySelector(".form-error");
-  if (general) general.textContent = error.message;
-  else toast(error.message, "error");
+  if (general) general.textContent = errorLine(error);
+  else toast(errorLine(error), "error");
 }
 
-export function toast(message, kind = "info") {
+// A short note at the corner; `action` ({label, run}) adds a button (say, "Undo").
+export function toast(message, kind = "info", action = null) {
   const area = document.getElementById("toasts");
-  const note = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, message);
+  const button = action ? h("button", { type: "button", onclick: () => (note.remove(), action.run()) }, action.label) : null;
+  const note = h("div", { class: `toast ${kind}`, role: kind === "error" ? "alert" : "status" }, h("span", {}, message), button);
   area.append(note);
-  setTimeout(() => note.remove(), 6000);
+  setTimeout(() => note.remove(), action ? 10000 : 6000);
 }
 
-export function when(timestamp) {
-  return timestamp ? new Date(timestamp).toLocaleString() : "";
-}
-
-export function seconds(value) {
-  return value == null ? "" : `${Number(value).toFixed(1)} s`;
+export function toastError(error) {
+  toast(errorLine(error), "error");
 }
 
 export function badge(text, kind = "") {
   return h("span", { class: `badge ${kind}` }, text);
 }
 
-export function staleBadges(stale) {
-  return stale.map((what) => badge(`${t(what === "narration" ? "narration" : what)} ${t("stale")}`, "stale"));
+// Ask in a modal dialog; resolves with the value of the button pressed (null for Escape).
+// `choices`: [[value, label, primary?], ...].
+export function ask(title, text, choices) {
+  return new Promise((resolve) => {
+    const dialog = h(
+      "dialog",
+      { class: "question", "aria-labelledby": "question-title" },
+      h("h2", { id: "question-title" }, title),
+      h("p", {}, text),
+      h("div", { class: "row" }, choices.map(([value, label, primary]) => h("button", { type: "button", class: primary ? "primary" : null, dataset: { choice: value }, onclick: () => dialog.close(value) }, label))),
+    );
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue || null);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
 }

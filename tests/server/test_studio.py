@@ -72,7 +72,7 @@ def the_whole_flow(page, url: str, key: str | None = None) -> None:
 
     page.click("#render-button")  # the cards fill in from the event stream as the shots finish
     page.wait_for_function("document.querySelectorAll('.shot-card img.thumb[src]').length === 3", timeout=120_000)
-    page.wait_for_function("document.getElementById('project-status').textContent === 'rendered'", timeout=120_000)
+    page.wait_for_function("document.getElementById('project-status').dataset.status === 'rendered'", timeout=120_000)
 
     page.locator(".shot-card").nth(1).get_by_role("button", name="Edit").click()
     page.locator("dialog.editor").get_by_label("Narration", exact=True).fill(
@@ -80,7 +80,8 @@ def the_whole_flow(page, url: str, key: str | None = None) -> None:
     )
     page.locator("dialog.editor").get_by_role("button", name="Save").click()
     page.wait_for_function("document.querySelectorAll('.shot-card')[1].textContent.includes('burned all night')")
-    assert "stale" in page.locator(".shot-card").nth(1).inner_text()
+    assert "narration" in page.locator(".shot-card").nth(1).get_attribute("data-stale")
+    assert "narration to record" in page.locator(".shot-card").nth(1).inner_text()
 
     before = thumbnail(page, 1)
     page.locator(".shot-card").nth(1).get_by_role("button", name="Edit").click()

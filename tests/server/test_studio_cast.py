@@ -31,7 +31,7 @@ def new_project(page, url: str) -> None:
     page.get_by_role("button", name="Create").click()
     # The storyboard task's end, not the project's status: that reads "ready" a moment before the task
     # lets go of the project (edits until then answer 409 project_busy).
-    page.wait_for_function("document.getElementById('task-stage')?.textContent.endsWith('done')", timeout=60_000)
+    page.wait_for_function("document.getElementById('task-stage')?.dataset.status === 'done'", timeout=60_000)
 
 
 def add_character(page) -> None:
