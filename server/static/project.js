@@ -56,7 +56,9 @@ export async function projectView(main, projectId) {
     // The task may have been deleted since (DELETE /tasks/<id>): the project stands without it.
     const task = project.task_id ? await api.get(`/tasks/${project.task_id}`).catch(() => null) : null;
     Object.assign(state, { project, task }, busyness(project, task));
-    const focus = state.focus || whereFocusIs(main);
+    // Focus lands where the change asked ("keep": the same control of the shot that moved), else stays.
+    const here = whereFocusIs(main);
+    const focus = state.focus && state.focus.action === "keep" ? { shot: state.focus.shot, action: (here && here.action) || "edit" } : state.focus || here;
     state.focus = null;
     drawHeader(header, view);
     drawActivity(view.viewer.activity, view);
@@ -104,7 +106,7 @@ function whereFocusIs(main) {
 function restoreFocus(main, focus) {
   if (!focus || !focus.shot) return;
   const holder = `[data-shot="${CSS.escape(focus.shot)}"]`;
-  const wanted = focus.action === "keep" ? null : main.querySelector(`${holder} [data-action="${CSS.escape(focus.action)}"], ${holder}[data-action="${CSS.escape(focus.action)}"]`);
+  const wanted = main.querySelector(`${holder} [data-action="${CSS.escape(focus.action)}"], ${holder}[data-action="${CSS.escape(focus.action)}"]`);
   const target = wanted && !wanted.disabled ? wanted : main.querySelector(`${holder} [data-action="edit"]`) || main.querySelector(holder);
   if (target && target !== document.activeElement) target.focus({ preventScroll: false });
 }

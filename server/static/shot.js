@@ -15,8 +15,9 @@ const MOTIONS = ["i2v", "kenburns", "static"];
 const TRANSITIONS = ["crossfade", "fade", "fadeblack", "fadewhite", "dissolve", "wipeleft", "wiperight", "slideleft", "slideright", "none"];
 const LIMITS = "ProjectShotUpdate";
 
-function choices(values, current, defaultLabel) {
-  const options = [["", defaultLabel], ...values.map((value) => [value, label(values === CAMERAS ? "camera" : values === MOTIONS ? "motion" : "transition", value)])];
+// A select of `group`'s values ("motion", "transition") with the project's default first.
+function choices(group, values, current, defaultLabel) {
+  const options = [["", defaultLabel], ...values.map((value) => [value, label(group, value)])];
   return h("select", {}, options.map(([value, text]) => h("option", { value, selected: value === (current || "") }, text)));
 }
 
@@ -34,8 +35,8 @@ export function editShot(view, shot, options = {}) {
     narration: h("textarea", { rows: 4 }, shot.narration),
     camera: h("select", {}, CAMERAS.map((c) => h("option", { value: c, selected: c === shot.camera }, label("camera", c)))),
     duration: h("input", { type: "number", min: 0.5, max: 30, step: 0.1, value: shot.duration ?? "", placeholder: t("auto") }),
-    motion: choices(motions, shot.motion, t("projectDefault", { value: label("motion", video.motion || "i2v") })),
-    transition: choices(rule("RenderVideo", "transition").enum || TRANSITIONS, shot.transition, t("projectDefault", { value: label("transition", video.transition || "crossfade") })),
+    motion: choices("motion", motions, shot.motion, t("projectDefault", { value: label("motion", video.motion || "i2v") })),
+    transition: choices("transition", rule("RenderVideo", "transition").enum || TRANSITIONS, shot.transition, t("projectDefault", { value: label("transition", video.transition || "crossfade") })),
     voice: voiceControl(state.system.voices, shot.voice),
     speakers: h("input", { type: "text", value: shot.speakers.join(", "), placeholder: t("speakersHint") }),
   };

@@ -20,6 +20,8 @@ export function createTimeline(view, onSeek) {
   const element = h("section", { class: "timeline", role: "region", "aria-label": t("timeline") }, h("h3", { class: "timeline-title" }, t("timeline")), help, track);
   let lengths = [];
   let focusId = null; // the item that takes the one tab stop (roving tabindex)
+  let gesture = false; // a drag in progress: a refresh waits for its end (it would drop the dragged item)
+  let waiting = false;
 
   const lengthOf = (shot) => {
     if (shot.duration) return { seconds: shot.duration, estimated: false };
@@ -32,6 +34,7 @@ export function createTimeline(view, onSeek) {
   };
 
   const draw = () => {
+    if (gesture) return void (waiting = true);
     const { project, busy } = view.state;
     lengths = project.shots.map((shot) => ({ shot, ...lengthOf(shot) }));
     if (!lengths.some((one) => one.shot.shot_id === focusId)) focusId = lengths[0] && lengths[0].shot.shot_id;
@@ -102,11 +105,13 @@ export function createTimeline(view, onSeek) {
   // One gesture: a click jumps, a drag of the item moves the shot, a drag of its edge trims it.
   const pointer = (event, item, shot, index, seconds) => {
     if (event.button !== 0) return;
+    item.focus();
     const trimming = event.target.classList.contains("trim-handle");
     const startX = event.clientX;
     const perSecond = track.getBoundingClientRect().width / lengths.reduce((sum, one) => sum + one.seconds, 0);
     let dragged = false;
     let target = index;
+    gesture = true;
     item.setPointerCapture(event.pointerId);
     const moveWith = (moved) => {
       const dx = moved.clientX - startX;
@@ -130,6 +135,8 @@ export function createTimeline(view, onSeek) {
       item.classList.remove("dragging");
       item.style.transform = "";
       delete track.dataset.dropAt;
+      gesture = false;
+      if (waiting) (waiting = false), draw();
       if (ended.type === "pointercancel") return draw();
       if (!dragged) return onSeek(shot.shot_id);
       if (trimming) return trim(shot, Number(item.style.flexGrow));
