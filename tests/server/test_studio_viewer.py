@@ -101,7 +101,7 @@ def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
     page.get_by_role("button", name="Edit shot 2", exact=True).click()
     editor = page.locator("dialog.editor")
     editor.get_by_label("Own keyframe (upload)").set_input_files(picture)
-    assert editor.locator("img.own-preview").is_visible()
+    editor.locator("img.own-preview").wait_for()  # visible before anything is sent
     editor.get_by_role("button", name="Save").click()
     editor.wait_for(state="detached")
     card = page.locator(".shot-card").nth(1)
