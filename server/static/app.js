@@ -3,7 +3,7 @@
 import { api, fileUrl, onKeyNeeded, storedKey, storeKey } from "./api.js";
 import { newProjectView } from "./create.js";
 import { fill, h, toastError } from "./dom.js";
-import { lang, setLang, t } from "./i18n.js";
+import { labelled, lang, setLang, t } from "./i18n.js";
 import { projectView } from "./project.js";
 import { dateText, errorText, label as labelOf, secondsText } from "./words.js";
 
@@ -102,8 +102,8 @@ function projectCard(project) {
     { class: "card project-card", dataset: { project: project.project_id } },
     first ? thumb : h("div", { class: "thumb empty" }),
     h("h2", {}, h("a", { href: `#/p/${project.project_id}` }, name)),
-    h("p", { class: "muted" }, `${t("status")}: ${labelOf("status", project.status)} · ${t("created")}: ${dateText(project.created_at)}`),
-    last ? h("p", {}, `${t("duration")}: ${secondsText(last.duration)}`) : null,
+    h("p", { class: "muted" }, `${labelled(t("status"))}${labelOf("status", project.status)} · ${labelled(t("created"))}${dateText(project.created_at)}`),
+    last ? h("p", {}, `${labelled(t("duration"))}${secondsText(last.duration)}`) : null,
     h("div", { class: "row" }, h("a", { href: `#/p/${project.project_id}`, class: "button" }, t("open")), h("button", { type: "button", "aria-label": t("deleteProjectNamed", { name }), onclick: remove }, t("delete"))),
   );
 }

@@ -4,7 +4,7 @@
 
 import { api, fileUrl } from "./api.js";
 import { ask, badge, clearErrors, field, fill, h, showError, toast } from "./dom.js";
-import { t } from "./i18n.js";
+import { labelled, t } from "./i18n.js";
 import { rule } from "./limits.js";
 import { voiceControl } from "./system.js";
 import { errorText } from "./words.js";
@@ -153,7 +153,7 @@ function characterCard(person, panel, redraw) {
     try {
       await finished(task.task_id, panel, name);
     } catch (error) {
-      toast(`${name}: ${errorText(error)}`, "error");
+      toast(`${labelled(name)}${errorText(error)}`, "error");
     } finally {
       panel.designing.delete(name);
     }
@@ -200,14 +200,14 @@ function identityPicture(person) {
   const source = person.reference ? "reference" : "design";
   const picture = person.reference || person.design;
   const image = picture
-    ? h("img", { class: "cast-image", alt: `${person.name}: ${t(source === "reference" ? "referenceImage" : "designPortrait")}`, dataset: { path: picture } })
+    ? h("img", { class: "cast-image", alt: `${labelled(person.name)}${t(source === "reference" ? "referenceImage" : "designPortrait")}`, dataset: { path: picture } })
     : h("div", { class: "cast-image empty" }, h("span", { class: "muted" }, t("noDesignYet")));
   if (picture) fileUrl(picture).then((url) => (image.src = url)).catch(() => {});
   const identity = badge(t(source === "reference" ? "identityReference" : "identityDesign"), source === "reference" ? "ok" : "");
   identity.classList.add("identity");
   identity.dataset.identity = source;
   // A new design drawn while a reference is set is not used, but is seen.
-  const design = person.reference && person.design ? h("img", { class: "cast-design", alt: `${person.name}: ${t("latestDesign")}`, title: t("latestDesign"), dataset: { path: person.design } }) : null;
+  const design = person.reference && person.design ? h("img", { class: "cast-design", alt: `${labelled(person.name)}${t("latestDesign")}`, title: t("latestDesign"), dataset: { path: person.design } }) : null;
   if (design) fileUrl(person.design).then((url) => (design.src = url)).catch(() => {});
   return h("div", { class: "cast-picture" }, image, identity, design);
 }
@@ -219,7 +219,7 @@ async function finished(taskId, panel, name) {
     const bar = panel.drawn.get(name)?.card.querySelector("progress");
     if (bar) bar.value = task.progress || 0;
     if (!WORKING.includes(task.status)) {
-      if (task.status === "error" && task.error) toast(`${name}: ${errorText(task.error)}`, "error");
+      if (task.status === "error" && task.error) toast(`${labelled(name)}${errorText(task.error)}`, "error");
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS));

@@ -33,4 +33,9 @@ export function list(items) {
   return items.join(current === "zh" ? "、" : ", ");
 }
 
+// "Status: " or "状态：", the label of a value as the language writes it.
+export function labelled(name) {
+  return current === "zh" ? `${name}：` : `${name}: `;
+}
+
 setLang(current);

@@ -34,21 +34,24 @@ export async function playShot(shot, n) {
   (picture.tagName === "VIDEO" ? picture : audio).play().catch(() => {});
 }
 
+// What is being listened to, by shot id: a card drawn again while its narration plays shows it playing.
+const listening = new Map();
+
 // A button that plays the shot's narration alone and stops it when pressed again.
 export function listenButton(shot, n) {
-  let audio = null;
-  const button = h("button", { type: "button", dataset: { action: "listen" }, "aria-label": t("listenShot", { n }), title: t("listenShot", { n }), "aria-pressed": "false" }, "♪");
+  const button = h("button", { type: "button", dataset: { action: "listen" }, "aria-label": t("listenShot", { n }), title: t("listenShot", { n }), "aria-pressed": String(listening.has(shot.shot_id)) }, "♪");
   const stop = () => {
-    audio && audio.pause();
-    audio && audio.remove();
-    audio = null;
-    button.setAttribute("aria-pressed", "false");
+    const audio = listening.get(shot.shot_id);
+    listening.delete(shot.shot_id);
+    if (audio) audio.pause(), audio.remove();
+    for (const one of document.querySelectorAll(`[data-shot="${CSS.escape(shot.shot_id)}"] [data-action=listen]`)) one.setAttribute("aria-pressed", "false");
   };
   button.addEventListener("click", async () => {
-    if (audio) return stop();
+    if (listening.has(shot.shot_id)) return stop();
     // In the document (hidden), so whatever inspects the page sees what plays.
-    audio = h("audio", { class: "listening", hidden: true, dataset: { shot: shot.shot_id }, src: await fileUrl(shot.audio) });
+    const audio = h("audio", { class: "listening", hidden: true, dataset: { shot: shot.shot_id }, src: await fileUrl(shot.audio) });
     audio.addEventListener("ended", stop);
+    listening.set(shot.shot_id, audio);
     document.body.append(audio);
     button.setAttribute("aria-pressed", "true");
     audio.play().catch(stop);

@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { fill, h, toastError } from "./dom.js";
-import { t } from "./i18n.js";
+import { labelled, t } from "./i18n.js";
 import { dateText, elapsedText, errorText, label, warningLines } from "./words.js";
 
 const UNTIL = ["video", "clips", "narration", "keyframes"];
@@ -29,7 +29,7 @@ export function drawHeader(header, view) {
   fill(
     header,
     h("h1", { id: "project-title" }, project.title || project.story.slice(0, 60) || t("untitled")),
-    h("p", { class: "muted" }, `${t("status")}: `, h("span", { id: "project-status", dataset: { status: project.status } }, label("status", project.status)), ` · ${t("created")}: ${dateText(project.created_at)}`),
+    h("p", { class: "muted" }, labelled(t("status")), h("span", { id: "project-status", dataset: { status: project.status } }, label("status", project.status)), ` · ${labelled(t("created"))}${dateText(project.created_at)}`),
     task && task.stages.length > 1
       ? h("ol", { class: "stages", "aria-label": t("progress") }, task.stages.map((stage) => h("li", { class: stage.status, dataset: { stage: stage.name } }, `${label("stage", stage.name)} ${Math.round(stage.progress * 100)}%`)))
       : null,

@@ -4,7 +4,7 @@
 
 import { api, fileUrl } from "./api.js";
 import { ask, clearErrors, field, fill, h, showError, toastError } from "./dom.js";
-import { t } from "./i18n.js";
+import { labelled, t } from "./i18n.js";
 import { rule } from "./limits.js";
 import { voiceControl } from "./system.js";
 import { takesList } from "./takes.js";
@@ -183,7 +183,7 @@ export function editShot(view, shot, options = {}) {
   if (current) fileUrl(current).then((url) => ((ownPreview.src = url), (ownPreview.hidden = false))).catch(() => {});
   fill(
     form,
-    h("header", { class: "editor-head" }, h("h2", { id: "editor-title" }, `${t("editShot", { n })}: ${shot.title || t("newShot")}`)),
+    h("header", { class: "editor-head" }, h("h2", { id: "editor-title" }, `${labelled(t("editShot", { n }))}${shot.title || t("newShot")}`)),
     h(
       "div",
       { class: "editor-body" },

@@ -4,7 +4,7 @@
 
 import { api, fileUrl } from "./api.js";
 import { badge, fill, h, toast, toastError } from "./dom.js";
-import { t } from "./i18n.js";
+import { labelled, list, t } from "./i18n.js";
 import { playShot, listenButton } from "./preview.js";
 import { CAMERAS } from "./shot.js";
 import { label, secondsText } from "./words.js";
@@ -88,8 +88,8 @@ function card(shot, index, view) {
     picture(shot, n, state),
     h("div", { class: "card-head" }, select, h("h3", {}, `${n}. ${shot.title || t("newShot")}`)),
     shot.narration ? h("p", { class: "narration" }, shot.narration) : null,
-    h("p", { class: "muted" }, `${t("camera")}: ${label("camera", shot.camera)} · ${t("duration")}: ${secondsText(shot.duration)}`),
-    shot.characters.length ? h("p", { class: "muted shot-cast" }, t("castOf", { names: shot.characters.join(", ") })) : null,
+    h("p", { class: "muted" }, `${labelled(t("camera"))}${label("camera", shot.camera)} · ${labelled(t("duration"))}${secondsText(shot.duration)}`),
+    shot.characters.length ? h("p", { class: "muted shot-cast" }, t("castOf", { names: list(shot.characters) })) : null,
     h(
       "div",
       { class: "badges" },

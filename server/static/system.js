@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { labelled, t } from "./i18n.js";
 
 let reading = null;
 
@@ -23,6 +23,6 @@ export function loadSystem() {
 export function voiceControl(voices, current) {
   if (!voices.length) return h("input", { type: "text", value: current || "", placeholder: t("automatic") });
   const options = [["", t("automatic")], ...voices.map((voice) => [voice, voice])];
-  if (current && !voices.includes(current)) options.push([current, current.startsWith("/data/") ? `${t("recording")}: ${current.split("/").pop()}` : current]);
+  if (current && !voices.includes(current)) options.push([current, current.startsWith("/data/") ? `${labelled(t("recording"))}${current.split("/").pop()}` : current]);
   return h("select", {}, options.map(([value, text]) => h("option", { value, selected: value === (current || "") }, text)));
 }

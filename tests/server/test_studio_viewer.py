@@ -37,6 +37,8 @@ def in_view(page, selector: str) -> bool:
 def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
     project = pages.new_project(client, title="The Keeper's Long Night")
     pid = project["project_id"]
+    for shot in (project["shots"][0], project["shots"][2]):  # shorter than their narration: a warning each
+        client.patch(f"/projects/{pid}/shots/{shot['shot_id']}", json={"duration": 1.0})
     first = pages.rendered(client, pid)["renders"][0]
     shot = project["shots"][1]["shot_id"]
     client.patch(f"/projects/{pid}/shots/{shot}", json={"narration": "He lit the great lamp, and it burned all night."})
@@ -50,6 +52,8 @@ def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
     # Burned-in subtitles: the caption track is there but off, so they show once.
     assert film.evaluate("v => [v.textTracks.length, v.textTracks[0].mode]") == [1, "disabled"]
     assert page.locator("#out-of-date").is_hidden()
+    # The same warning for two shots is one line that names both.
+    assert page.locator(".warnings li").all_inner_texts() == ["The narration runs longer than the shot: shots 1, 3."]
 
     # Scrolled to the last shot, the film is still in view (sticky beside the shots).
     page.locator(".shot-card").last.scroll_into_view_if_needed()
@@ -118,6 +122,7 @@ def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
     page.locator(".shot-card").first.wait_for()
     page.get_by_role("link", name="下载视频").wait_for()
     assert "已过期" in page.locator("#out-of-date").inner_text()
+    assert page.locator(".warnings li").all_inner_texts() == ["旁白比分镜长，会超出：分镜 1、3。"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.get_by_role("button", name="成片").click()
