@@ -27,7 +27,7 @@ function busyness(project, task) {
 
 export async function projectView(main, projectId) {
   const [system] = await Promise.all([loadSystem(), loadLimits()]);
-  const state = { project: null, task: null, busy: false, paused: false, reason: "", focus: null, system, selected: new Set() };
+  const state = { project: null, task: null, busy: false, paused: false, reason: "", system, selected: new Set() };
   const header = h("section", { class: "project-header", "aria-labelledby": "project-title" });
   const viewerBox = h("aside", { class: "viewer", id: "viewer", tabindex: "-1", "aria-label": t("player") });
   const shotsBox = h("section", { class: "shots-section", "aria-labelledby": "shots-title" });
@@ -37,31 +37,46 @@ export async function projectView(main, projectId) {
 
   const view = { state, projectId };
   view.history = createHistory(() => view.shots && view.shots.drawUndo());
-  view.edits = shotEdits(projectId, view.history, () => state.project, async (focus) => {
-    state.focus = focus;
-    await view.refresh();
-  });
+  view.edits = shotEdits(projectId, view.history, () => state.project, (focus) => view.refresh(focus));
   view.openEditor = (shot, options = {}) => editShot(view, shot, options);
   view.viewer = createViewer(viewerBox, view);
   view.shots = createShots(shotsBox, view);
   const drawCast = castPanel(castBox, projectId, () => view.refresh(), system);
 
+  // One read at a time; one asked for meanwhile runs after it (the read under way may predate the
+  // change it is asked for). `focus`: {shot, action} to land on once drawn.
   let reading = null;
-  view.refresh = () => {
-    reading ||= read().finally(() => (reading = null));
-    return reading;
+  let queued = null;
+  let wanted = null;
+  let drawn = ""; // what the page was last drawn from
+  view.refresh = (focus = null) => {
+    if (focus) wanted = focus;
+    if (!reading) {
+      const asked = wanted;
+      wanted = null;
+      reading = read(asked).finally(() => (reading = null));
+      return reading;
+    }
+    queued ||= reading.catch(() => {}).then(() => {
+      queued = null;
+      return view.refresh();
+    });
+    return queued;
   };
-  const read = async () => {
+  const read = async (asked) => {
     const project = await api.get(`/projects/${projectId}`);
     // The task may have been deleted since (DELETE /tasks/<id>): the project stands without it.
     const task = project.task_id ? await api.get(`/tasks/${project.task_id}`).catch(() => null) : null;
     Object.assign(state, { project, task }, busyness(project, task));
+    drawActivity(view.viewer.activity, view); // its time so far moves on even when nothing else does
+    // Nothing new: the page stays as it is (what has focus, a hover, a drag under way).
+    const seen = JSON.stringify([project, task, asked]);
+    if (seen === drawn) return;
+    drawn = seen;
     // Focus lands where the change asked ("keep": the same control of the shot that moved), else stays.
     const here = whereFocusIs(main);
-    const focus = state.focus && state.focus.action === "keep" ? { shot: state.focus.shot, action: (here && here.action) || "edit" } : state.focus || here;
-    state.focus = null;
+    const focus = asked && asked.action === "keep" ? { shot: asked.shot, action: (here && here.action) || "edit" } : asked || here;
     drawHeader(header, view);
-    drawActivity(view.viewer.activity, view);
     view.shots.draw();
     await drawCast(project);
     await view.viewer.draw();

@@ -4,6 +4,7 @@ of moves, trims, deletes, inserts, batches and take selections, the shot editor 
 (regenerate saves first, closing asks, Ctrl+S), errors and every label in both languages."""
 
 import re
+import time
 
 import pytest
 
@@ -230,6 +231,17 @@ def test_nothing_lost_in_the_editor_in_chinese(server, client, browser):
     editor.get_by_role("button", name="关闭").click()
     page.get_by_role("button", name="撤销", exact=True).click()
     page.wait_for_function(f"document.querySelector('.shot-card')?.dataset.take === '{takes[1]['take_id']}'")
+
+    # A batch: two shots selected, their keyframes redrawn one after the other.
+    before = [len(shot["takes"]) for shot in pages.shots_of(client, pid)]
+    page.get_by_label("选择分镜 1").check()
+    page.get_by_label("选择分镜 2").check()
+    page.get_by_role("button", name="重绘它们的关键帧").click()
+    deadline = time.monotonic() + 120
+    while [len(shot["takes"]) for shot in pages.shots_of(client, pid)] != [n + 1 for n in before]:
+        assert time.monotonic() < deadline, pages.shots_of(client, pid)
+        time.sleep(0.5)
+    page.wait_for_function("document.querySelector('.batch-bar [role=status]')?.textContent === ''", timeout=60_000)
 
     # No English status, stage, option or error word anywhere, the editor open included.
     assert english_in(page) == []

@@ -56,8 +56,7 @@ def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
     assert page.locator(".warnings li").all_inner_texts() == ["The narration runs longer than the shot: shots 1, 3."]
 
     # Scrolled to the last shot, the film is still in view (sticky beside the shots).
-    page.locator(".shot-card").last.scroll_into_view_if_needed()
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.evaluate("document.querySelector('.shot-card:last-child').scrollIntoView()")
     assert page.evaluate("scrollY") > 0 and in_view(page, "#film")
 
     # A timeline click jumps the film to that shot, and the shot is marked as playing.
@@ -142,7 +141,7 @@ def test_progress_where_you_are_and_a_paused_render(server, client, browser):
     page.click("#render-button")
     page.wait_for_function("document.getElementById('task-stage')?.dataset.status === 'running'")
     # Down at the shots, the progress is on screen and announced; the edit buttons say why they wait.
-    page.locator(".shot-card").last.scroll_into_view_if_needed()
+    page.evaluate("document.querySelector('.shot-card:last-child').scrollIntoView()")
     assert in_view(page, "#task-stage")
     page.wait_for_function("document.getElementById('activity-live').textContent.startsWith('Render')")
     edit = page.get_by_role("button", name="Edit shot 3", exact=True)
