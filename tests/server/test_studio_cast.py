@@ -81,6 +81,8 @@ def test_the_cast_panel(server, browser, tmp_path):
     page.locator(CARD).get_by_label("Reference image (upload)").set_input_files(reference)
     page.wait_for_function(f"document.querySelector('{CARD} .identity')?.dataset.identity === 'reference'")
     assert picture_of(page).startswith("/data/")
+    # The design is still seen beside the reference that is the identity now.
+    assert page.locator(f"{CARD} img.cast-design").get_attribute("data-path") == first_design
 
     slider = page.locator(CARD).get_by_label("Strength")
     slider.focus()
