@@ -219,7 +219,7 @@ async function finished(taskId, panel, name) {
     const bar = panel.drawn.get(name)?.card.querySelector("progress");
     if (bar) bar.value = task.progress || 0;
     if (!WORKING.includes(task.status)) {
-      if (task.status === "error" && task.error) toast(`${labelled(name)}${errorText(task.error)}`, "error");
+      if (task.status === "error" && task.error) toast(`${labelled(name)}${errorText(task.error, "error.task_failed")}`, "error");
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, WAIT_MS));

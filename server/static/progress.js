@@ -45,8 +45,14 @@ export function drawHeader(header, view) {
     ),
     waits ? h("p", { class: "reason", id: "render-reason" }, state.reason) : null,
     lines.length ? h("section", { class: "warnings", "aria-labelledby": "warnings-title" }, h("h2", { id: "warnings-title" }, t("warnings")), h("ul", {}, lines.map((line) => h("li", { dataset: { warning: line.kind } }, line.text)))) : null,
-    failure ? h("p", { class: "error" }, t("error.task", { stage: label("stage", failure.stage || (task && task.stage) || "render"), message: errorText(failure) })) : null,
+    failure ? h("p", { class: "error" }, t("error.task", { stage: failedAt(failure, task), message: errorText(failure, "error.task_failed") })) : null,
   );
+}
+
+// Where a failure happened: its stage, else the task's kind ("Keyframes", "Render").
+function failedAt(failure, task) {
+  const stage = failure.stage || (task && task.stage);
+  return stage ? label("stage", stage) : label("kind", (task && task.kind) || "render");
 }
 
 // The bar's parts are made once (the live region must stay the same element to be announced).

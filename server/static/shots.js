@@ -157,7 +157,7 @@ function drawBatch(bar, view, redraw) {
   const names = (state.project.characters || []).map((person) => person.name);
   const person = h("select", { "aria-label": t("batchCharacter") }, names.map((name) => h("option", { value: name }, name)));
   const status = h("span", { class: "muted", role: "status" });
-  const redraw_ = run(async () => {
+  const redrawKeyframes = run(async () => {
     for (const [i, shot] of chosen.entries()) {
       const n = state.project.shots.findIndex((one) => one.shot_id === view.history.ids.now(shot.shot_id)) + 1;
       status.textContent = t("batchWorking", { n, i: i + 1, count: chosen.length });
@@ -172,7 +172,7 @@ function drawBatch(bar, view, redraw) {
   fill(
     bar,
     h("strong", {}, t("selectedCount", { count: chosen.length })),
-    h("button", { type: "button", id: "batch-redraw", disabled: state.busy, onclick: redraw_ }, t("batchRedraw")),
+    h("button", { type: "button", id: "batch-redraw", disabled: state.busy, onclick: redrawKeyframes }, t("batchRedraw")),
     h("span", { class: "row" }, camera, h("button", { type: "button", id: "batch-camera", disabled: state.busy, onclick: run(() => edits.patchMany(chosen, () => ({ camera: camera.value }))) }, t("batchCamera"))),
     names.length
       ? h("span", { class: "row" }, person, h("button", { type: "button", id: "batch-character", disabled: state.busy, onclick: run(() => edits.patchMany(chosen, (shot) => ({ characters: [...new Set([...shot.characters, person.value])] }))) }, t("batchCharacter")))

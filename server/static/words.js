@@ -58,8 +58,9 @@ const MESSAGES = [
 
 const GENERIC = new Set(["invalid_request", "error", "conflict", "validation_error"]);
 
-// The sentence for an API error (ApiError, or {code, field, limit, message}) in the page's language.
-export function errorText(error) {
+// The sentence for an API error (ApiError, or {code, field, limit, message}; a task's error too) in
+// the page's language; `fallback`: the words for an error this page has no words for.
+export function errorText(error, fallback = "error.failed") {
   if (!error) return t("error.failed");
   let code = error.code || "";
   let limit = error.limit ?? null;
@@ -80,7 +81,7 @@ export function errorText(error) {
   if (error.status === 0) return t("error.network");
   if (error.status >= 500) return t("error.internal_error");
   // An unknown 400: the server's own sentence is the best we have in English; a plain one in Chinese.
-  return lang() === "en" && message && !/^HTTP \d+$/.test(message) ? message : t(error.status === 400 ? "error.invalid" : "error.failed");
+  return lang() === "en" && message && !/^HTTP \d+$/.test(message) ? message : t(error.status === 400 ? "error.invalid" : fallback);
 }
 
 // The form field a dotted API field is shown with ("options.video.fps" -> "Frames per second").
