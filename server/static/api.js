@@ -3,17 +3,19 @@
 
 const KEY = "s2v.apiKey";
 
-// An API error with what the page words it from: `code`, `field`, `limit` (once the API sends
-// limits), and for a 412 the object as it is now (`current`), so the page can offer to reload or overwrite.
+// An API error with what the page words it from: `code`, `field`, a 400's `reason` and `limit`, and
+// for a 412 the object as it is now (`current`) and its tag, so the page can offer to reload or overwrite.
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, tag = null) {
     const error = (body && body.error) || {};
     super(error.message || `HTTP ${status}`);
     this.status = status;
-    this.code = error.code || (status === 412 ? "version_mismatch" : status === 0 ? "network" : "error");
+    this.code = error.code || (status === 412 ? "precondition_failed" : status === 0 ? "network" : "error");
     this.field = error.field || null;
+    this.reason = error.reason || null;
     this.limit = error.limit ?? null;
     this.current = (body && body.current) || null;
+    this.tag = tag || (this.current && this.current.etag) || null;
   }
 }
 
@@ -37,21 +39,15 @@ function headers(extra = {}) {
   return key ? { ...extra, "X-API-Key": key } : extra;
 }
 
-// An object's version as an If-Match value: the body's `version` (a number or an ETag) quoted.
-function matchValue(version) {
-  const text = String(version);
-  return text.startsWith('"') || text.startsWith("W/") ? text : `"${text}"`;
-}
-
-// `version`: the version of the object being written, when the page knows one: the server answers
-// 412 when it changed since. A response's ETag becomes the returned object's `version` when the
-// body has none.
-export async function request(method, path, body, version = null) {
+// `tag`: the ETag of the object being written as the page last saw it (a shot's or character's
+// `etag`, a project's ETag header): the server answers 412 when it changed since. A response's ETag
+// becomes the returned object's `etag` when the body has none (a project's).
+export async function request(method, path, body, tag = null) {
   for (let attempt = 0; attempt < 3; attempt++) {
     const init = { method, headers: headers(body === undefined ? {} : { "Content-Type": "application/json" }) };
     if (body !== undefined) init.body = body instanceof FormData ? body : JSON.stringify(body);
     if (body instanceof FormData) delete init.headers["Content-Type"];
-    if (version !== null && version !== undefined) init.headers["If-Match"] = matchValue(version);
+    if (tag) init.headers["If-Match"] = tag;
     let answer;
     try {
       answer = await fetch(path, init);
@@ -61,9 +57,9 @@ export async function request(method, path, body, version = null) {
     if (answer.status === 401 && (await askForKey())) continue;
     if (answer.status === 204) return null;
     const data = await answer.json().catch(() => null);
-    if (!answer.ok) throw new ApiError(answer.status, data);
+    if (!answer.ok) throw new ApiError(answer.status, data, answer.headers.get("ETag"));
     const etag = answer.headers.get("ETag");
-    if (etag && data && typeof data === "object" && data.version === undefined) data.version = etag;
+    if (etag && data && typeof data === "object" && data.etag === undefined) data.etag = etag;
     return data;
   }
   throw new ApiError(401, { error: { code: "unauthorized" } });
@@ -71,9 +67,9 @@ export async function request(method, path, body, version = null) {
 
 export const api = {
   get: (path) => request("GET", path),
-  post: (path, body = {}) => request("POST", path, body),
-  patch: (path, body, version = null) => request("PATCH", path, body, version),
-  del: (path, version = null) => request("DELETE", path, undefined, version),
+  post: (path, body = {}, tag = null) => request("POST", path, body, tag),
+  patch: (path, body, tag = null) => request("PATCH", path, body, tag),
+  del: (path, tag = null) => request("DELETE", path, undefined, tag),
   upload: (file) => {
     const form = new FormData();
     form.append("file", file);

@@ -107,21 +107,18 @@ function characterCard(person, panel, redraw) {
     strengthMoved = "strength" in changed && changed.strength !== strength;
     strengthValue.textContent = Number(controls.strength.value).toFixed(2);
   };
-  // A write carries the character's version when the API gives one; someone else's change since
-  // (412) asks whether to keep theirs (what was typed here is dropped) or write this over it.
-  const write = async (body, version = person.version ?? null) => {
+  // A write carries the character's ETag when the API gives one; someone else's change since (412)
+  // asks whether to keep theirs (what was typed here is dropped) or write this over it.
+  const write = async (body, tag = person.etag ?? null) => {
     try {
-      await api.patch(path, body, version);
+      await api.patch(path, body, tag);
     } catch (error) {
       if (error.status !== 412) throw error;
       const choice = await ask(t("conflictTitle"), t("conflictText", { what: t("characterN", { name }) }), [
         ["overwrite", t("overwrite"), true],
         ["reload", t("reloadTheirs")],
       ]);
-      if (choice === "overwrite") {
-        const current = error.current || (await api.get(panel.path)).characters.find((one) => one.name === name);
-        await api.patch(path, body, current ? current.version ?? null : null);
-      } else if (choice === "reload") panel.drawn.delete(name); // drawn again from the server's, unsaved text dropped
+      if (choice === "overwrite") await api.patch(path, body, error.tag); else if (choice === "reload") panel.drawn.delete(name); // drawn again from the server's, unsaved text dropped
     }
   };
   const save = run(async () => {
@@ -137,7 +134,7 @@ function characterCard(person, panel, redraw) {
       await write({ [key]: uploaded.url });
     });
   const remove = run(async () => {
-    if (confirm(`${t("deleteCharacter")} ${name}?`)) await api.del(path, person.version ?? null);
+    if (confirm(`${t("deleteCharacter")} ${name}?`)) await api.del(path, person.etag ?? null);
   });
   const drawDesign = async () => {
     clearErrors(form);

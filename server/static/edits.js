@@ -1,6 +1,6 @@
 // Every change the page makes to a project's shots, each recorded for undo and redo: field edits,
 // moves, inserts, deletes, take selections (a regenerate selects a new take), and batches of these.
-// Writes carry the shot's `version` when the API gives one (a stale one is a 412).
+// Writes carry the shot's `etag` as If-Match when the API gives one (a stale one is a 412).
 
 import { api } from "./api.js";
 import { t } from "./i18n.js";
@@ -38,13 +38,13 @@ export function shotEdits(projectId, history, project, changed) {
     await changed(typeof focus === "function" ? focus(answer) : focus);
     return answer;
   };
-  // `version`: the one the caller's form was opened on; else the one last read.
-  const patchNow = (id, body, focus, version = undefined) => {
+  // `tag`: the one the caller's form was opened on; else the one last read.
+  const patchNow = (id, body, focus, tag = undefined) => {
     const shot = current(id);
-    const over = version !== undefined ? version : shot.version ?? null;
+    const over = tag !== undefined ? tag : shot.etag ?? null;
     return write(() => api.patch(`${path}/${shot.shot_id}`, body, over), focus, !Object.keys(body).every((key) => COSMETIC.includes(key)));
   };
-  const selectNow = (id, takeId) => write(() => api.post(`${path}/${history.ids.now(id)}/takes/${takeId}/select`), { shot: history.ids.now(id), action: "edit" });
+  const selectNow = (id, takeId) => write(() => api.post(`${path}/${history.ids.now(id)}/takes/${takeId}/select`, {}, current(id).etag ?? null), { shot: history.ids.now(id), action: "edit" });
   const before = (shot, body) => Object.fromEntries(Object.keys(body).map((key) => [key, shot[key] ?? null]));
 
   // Records an entry that undoes by bringing the take in use before back, and redoes by bringing
@@ -66,10 +66,10 @@ export function shotEdits(projectId, history, project, changed) {
   const edits = {
     number,
     // Set fields of a shot (own files included); `focus` says where focus lands after.
-    async patch(shot, body, focus = { shot: shot.shot_id, action: "edit" }, version = undefined) {
+    async patch(shot, body, focus = { shot: shot.shot_id, action: "edit" }, tag = undefined) {
       const old = before(shot, body);
       for (const own of ["keyframe", "audio"]) if (own in body) old[own] = null; // the API does not show a shot's own files
-      const answer = await patchNow(shot.shot_id, body, focus, version);
+      const answer = await patchNow(shot.shot_id, body, focus, tag);
       const id = shot.shot_id;
       history.record({ label: t("did.edit", { n: number(id) }), undo: () => patchNow(id, old, focus), redo: () => patchNow(id, body, focus) });
       return answer;
@@ -90,7 +90,7 @@ export function shotEdits(projectId, history, project, changed) {
       const label = t("did.insert", { n: number(made.shot_id) });
       history.record({
         label,
-        undo: () => write(() => api.del(`${path}/${history.ids.now(made.shot_id)}`, current(made.shot_id).version ?? null), { shot: afterId && history.ids.now(afterId), action: "insert" }),
+        undo: () => write(() => api.del(`${path}/${history.ids.now(made.shot_id)}`, current(made.shot_id).etag ?? null), { shot: afterId && history.ids.now(afterId), action: "insert" }),
         redo: async () => {
           const again = await create(afterId && history.ids.now(afterId));
           history.ids.link(made.shot_id, again.shot_id);
@@ -107,7 +107,7 @@ export function shotEdits(projectId, history, project, changed) {
       const neighbour = (shots[index + 1] || shots[index - 1] || {}).shot_id;
       const fields = fieldsOf(shot);
       let id = shot.shot_id;
-      const del = () => write(() => api.del(`${path}/${history.ids.now(id)}`, current(id).version ?? null), { shot: neighbour && history.ids.now(neighbour), action: "edit" });
+      const del = () => write(() => api.del(`${path}/${history.ids.now(id)}`, current(id).etag ?? null), { shot: neighbour && history.ids.now(neighbour), action: "edit" });
       await del();
       history.record({
         label: t("did.delete", { n: index + 1 }),
@@ -131,7 +131,7 @@ export function shotEdits(projectId, history, project, changed) {
     // take in use before back (once the task is done: the project is busy until then).
     async regenerate(shot, what) {
       const previous = shot.take_id;
-      const task = await write(() => api.post(`${path}/${shot.shot_id}/regenerate`, { what }), { shot: shot.shot_id, action: "edit" });
+      const task = await write(() => api.post(`${path}/${shot.shot_id}/regenerate`, { what }, current(shot.shot_id).etag ?? null), { shot: shot.shot_id, action: "edit" });
       recordTake(shot, previous, t("did.take", { n: number(shot.shot_id) }));
       return task;
     },

@@ -25,7 +25,7 @@ export function editShot(view, shot, options = {}) {
   const { state, edits } = view;
   const { project } = state;
   const n = edits.number(shot.shot_id);
-  const version = shot.version ?? null; // what this form was opened on: a write over a newer one is a 412
+  const tag = shot.etag ?? null; // what this form was opened on: a write over a newer state is a 412
   const video = project.options.video || {};
   const motions = MOTIONS.filter((m) => m !== "i2v" || state.system.animates || shot.motion === "i2v");
   const controls = {
@@ -86,7 +86,7 @@ export function editShot(view, shot, options = {}) {
   };
 
   // Saves what changed; true when saved (or nothing to save), false when it stays open.
-  const save = async (overVersion = version) => {
+  const save = async (over = tag) => {
     clearErrors(form);
     try {
       const body = changes();
@@ -96,7 +96,7 @@ export function editShot(view, shot, options = {}) {
       }
       if (!Object.keys(body).length) return true;
       if (body.keyframe) (state.ownPictures ||= new Map()).set(shot.shot_id, body.keyframe);
-      await edits.patch(shot, body, { shot: shot.shot_id, action: "edit" }, overVersion);
+      await edits.patch(shot, body, { shot: shot.shot_id, action: "edit" }, over);
       return true;
     } catch (error) {
       if (error.status === 412) return conflict(error);
@@ -110,10 +110,7 @@ export function editShot(view, shot, options = {}) {
       ["reload", t("reloadTheirs")],
       ["keep", t("keepEditing")],
     ]);
-    if (choice === "overwrite") {
-      const current = error.current || (await api.get(`/projects/${project.project_id}`)).shots.find((one) => one.shot_id === shot.shot_id);
-      return save(current ? current.version : null);
-    }
+    if (choice === "overwrite") return save(error.tag); // the tag of what is there now: this write goes over it
     if (choice === "reload") {
       close(false);
       await view.refresh();

@@ -45,7 +45,7 @@ const MESSAGES = [
   [/^Input should be less than(?: or equal to)? ([-\d.e]+)/, (n) => ["too_large", n]],
   [/^Input should be greater than(?: or equal to)? ([-\d.e]+)/, (n) => ["too_small", n]],
   [/^Input should be a (?:valid|finite) (?:number|integer)/, () => ["not_a_number"]],
-  [/^Input should be ['"]/, () => ["invalid_choice"]],
+  [/^Input should be ['"]/, () => ["not_allowed"]],
   [/^Field required|^a JSON body is required|may not be null/, () => ["required"]],
   [/^unknown field/, () => ["unknown_field"]],
   [/^send exactly one of story, topic or document/, () => ["one_source"]],
@@ -56,13 +56,15 @@ const MESSAGES = [
   [/does not decode|cannot be read|could not be read/, () => ["bad_file"]],
 ];
 
-const GENERIC = new Set(["invalid_request", "error", "conflict", "validation_error"]);
+const GENERIC = new Set(["invalid_request", "invalid", "error", "conflict"]);
 
-// The sentence for an API error (ApiError, or {code, field, limit, message}; a task's error too) in
-// the page's language; `fallback`: the words for an error this page has no words for.
+// The sentence for an API error (ApiError, or {code, reason, field, limit, message}; a task's error
+// too) in the page's language; `fallback`: the words for an error this page has no words for.
 export function errorText(error, fallback = "error.failed") {
   if (!error) return t("error.failed");
-  let code = error.code || "";
+  // A 400 says why in `reason` (with its `limit`); the server's own checks ("invalid") and older
+  // servers are understood from their message.
+  let code = error.reason || error.code || "";
   let limit = error.limit ?? null;
   const message = error.message || "";
   if (GENERIC.has(code) || !code || code === "project_busy" || code === "body_too_large") {
@@ -77,7 +79,7 @@ export function errorText(error, fallback = "error.failed") {
   if (code === "required" || code === "missing" || (code === "too_short" && Number(limit) === 1)) return t("error.required");
   if (code === "body_too_large") return limit ? t("error.body_too_large_limit", { limit: bytesText(Number(limit)) }) : t("error.body_too_large");
   if (["worker_stopped", "not_accepting"].includes(code)) code = "not_ready";
-  if (has(`error.${code}`)) return t(`error.${code}`, { limit: limit ?? "" });
+  if (code !== "invalid" && has(`error.${code}`)) return t(`error.${code}`, { limit: limit ?? "" });
   if (error.status === 0) return t("error.network");
   if (error.status >= 500) return t("error.internal_error");
   // An unknown 400: the server's own sentence is the best we have in English; a plain one in Chinese.

@@ -15,7 +15,7 @@ import httpx
 import make_tiny_weights
 
 from tests.conftest import TINY
-from tests.server.test_restart import Server, server_env
+from tests.server.helpers import Server, server_env
 
 STORY = "The keeper climbed the stairs at dusk. He lit the great lamp. A small boat turned toward the light."
 ZH_STORY = "灯塔看守人在黄昏时爬上楼梯。他点亮了那盏大灯。一条小船朝着灯光驶来。"
@@ -55,18 +55,18 @@ def stop() -> None:
 
 def serves(capability: str) -> bool:
     """Whether the running server does what a test waits for (issue 26's server part):
-    - "versions": a project answers with an ETag (or a `version`) that If-Match can name;
-    - "error_limits": a 400 names its `code` and `limit` (a story one character too long);
+    - "versions": a project answers with an ETag that If-Match can name;
+    - "error_limits": a 400 says why (`reason`) with its `limit` (a story one character too long);
     - "soft_subtitles": a project may ask for subtitles as a soft track."""
     if capability not in Running.probes:
         _, client = running()
         if capability == "versions":
-            answer = client.post("/projects", json={"story": STORY, "options": {"scene_count": 1}})
-            Running.probes[capability] = "ETag" in answer.headers or "version" in answer.json()
-            client.delete(f"/projects/{answer.json()['project_id']}")
+            project = client.post("/projects", json={"story": STORY, "options": {"scene_count": 1}}).json()
+            Running.probes[capability] = "ETag" in client.get(f"/projects/{project['project_id']}").headers
+            client.delete(f"/projects/{project['project_id']}")
         elif capability == "error_limits":
             error = client.post("/projects", json={"story": "x" * 20_001}).json()["error"]
-            Running.probes[capability] = error.get("code") == "too_long" and error.get("limit") == 20_000
+            Running.probes[capability] = error.get("reason") == "too_long" and error.get("limit") == 20_000
         elif capability == "soft_subtitles":
             answer = client.post("/projects", json={"story": STORY, "options": {"scene_count": 1, "subtitles": "soft"}})
             Running.probes[capability] = answer.status_code == 201

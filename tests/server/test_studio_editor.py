@@ -289,22 +289,27 @@ def test_errors_and_limits_in_both_languages(server, client, browser):
     assert pages.refused(problems, 400) == []
 
 
-@pytest.mark.skipif(
-    "not pages.serves('error_limits')", reason="the API's 400s do not carry code/field/limit yet (issue 26)"
-)
-def test_the_api_names_code_field_and_limit(server, client, browser):
+@pytest.mark.skipif("not pages.serves('error_limits')", reason="the API's 400s do not say why with a limit yet")
+def test_the_api_names_reason_field_and_limit(server, client, browser):
     error = client.post("/projects", json={"story": "x" * 20_001}).json()["error"]
-    assert error == {**error, "code": "too_long", "field": "story", "limit": 20_000}
+    assert (error["field"], error["reason"], error["limit"]) == ("story", "too_long", 20_000)
     project = pages.new_project(client, scenes=1)
     shot = project["shots"][0]["shot_id"]
     error = client.patch(f"/projects/{project['project_id']}/shots/{shot}", json={"duration": 99}).json()["error"]
-    assert (error["code"], error["field"], error["limit"]) == ("too_large", "duration", 30)
+    assert (error["field"], error["reason"], error["limit"]) == ("duration", "too_large", 30)
     page, problems = pages.watched_page(browser, "zh")
     pages.open_project(page, server.url, project["project_id"])
     page.get_by_role("button", name="编辑分镜 1", exact=True).click()
-    page.locator("dialog.editor").get_by_label("时长").fill("99")
-    page.locator("dialog.editor").get_by_role("button", name="保存").click()
-    message = page.locator("dialog.editor .field[data-field=duration] .field-error")
+    editor = page.locator("dialog.editor")
+    editor.get_by_label("时长").fill("99")
+    editor.get_by_label("标题").fill("x" * 201)
+    editor.get_by_role("button", name="保存").click()
+    message = editor.locator(".field[data-field=title] .field-error")
+    message.wait_for()
+    assert message.inner_text() == "最多 200 个字符。"
+    editor.get_by_label("标题").fill("短标题")
+    editor.get_by_role("button", name="保存").click()
+    message = editor.locator(".field[data-field=duration] .field-error")
     message.wait_for()
     assert message.inner_text() == "不能大于 30。"
     assert pages.refused(problems, 400) == []
