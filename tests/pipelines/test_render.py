@@ -13,6 +13,7 @@ from models.errors import Cancelled
 from models.registry import ModelRegistry
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore
+from pipelines.loudness import measure
 from pipelines.render import ImageOptions, MusicOptions, RenderOptions, VideoOptions, render
 from tests.conftest import ROOT, tiny_settings
 
@@ -78,6 +79,11 @@ def check_subtitles(result, fps: int) -> None:
     for clip in result.clips:
         assert min(abs(s - cursor) for s in starts) <= 1 / fps  # the scene's narration starts with it
         cursor += clip.duration - 0.5
+
+
+def test_the_tiny_narrator_is_heard_at_the_target_loudness(fox_render, settings):
+    integrated, true_peak = measure(fox_render.video)  # ffmpeg's ebur128, as a meter reads the film
+    assert abs(integrated - settings.loudness_lufs) <= 1.0 and true_peak <= -1.5
 
 
 def test_same_seed_same_keyframes(registry, fox_render, tmp_path):
