@@ -27,6 +27,9 @@ NAMED = {"480p": 480, "720p": 720, "1080p": 1080}
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
 MAX_VIDEO_PIXELS = 1920 * 1920
+# A clip lasts as long as its scene's narration, and a scene may hold a whole story; a duration a
+# person gives is at most 30 s (pipelines/shot.py), checked where it is given.
+MAX_CLIP_SECONDS = 3600
 # A keyframe every half second at 24 fps: composition seeks into clips for each transition, and a
 # short GOP lets it start decoding near the frames it needs instead of at the clip's start.
 ENCODE = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-g", "12", "-an"]
@@ -101,8 +104,8 @@ def check_inputs(specs: list[ClipSpec], fps: int) -> None:
     check_scene_ids(specs, "clips to make")
     check_fps(fps)
     for spec in specs:
-        if not 0.5 <= spec.duration <= 30:
-            raise ValueError("duration must be between 0.5 and 30 seconds")
+        if not 0.5 <= spec.duration <= MAX_CLIP_SECONDS:
+            raise ValueError(f"duration must be between 0.5 and {MAX_CLIP_SECONDS} seconds")
         check_motion(spec.motion)
         check_camera(spec.camera)
 

@@ -115,6 +115,12 @@ def test_clips_last_exactly_their_duration(registry, settings, tmp_path, keyfram
     assert info.video_codec == "h264" and info.pix_fmt == "yuv420p" and info.audio_codec is None
 
 
+def test_a_clip_lasts_as_long_as_its_narration_even_past_30_seconds(tmp_path, keyframe):
+    spec = ClipSpec(scene_id="a", frame=keyframe.frame, duration=31.0, motion="static")
+    clips, _ = make_clips([spec], tmp_path, ArtifactStore(tmp_path / "store"), fps=2, width=32, height=32)
+    assert ffmpeg.probe(clips[0].clip).frames == 62
+
+
 class Exploding:
     identity = "exploding"
 
