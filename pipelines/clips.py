@@ -3,7 +3,8 @@
 - `i2v` animates the keyframe with the image-to-video model, then fits its frames to the
   duration by time-stretching: each output frame blends the two nearest model frames, so the
   motion plays once, slowed or sped up, with no loop or jump. If the model fails for a scene,
-  that scene falls back to `kenburns` and a warning says so.
+  that scene falls back to `kenburns` and a warning says so; a warning names a scene whose prompt
+  is longer than the model's text window (its end is not read).
 - `kenburns` moves over the keyframe with ffmpeg's zoompan, as the shot's `camera` says.
 - `static` holds the keyframe.
 """
@@ -20,6 +21,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
+from pipelines.frames import cut_warning
 from pipelines.shot import CAMERAS, MOTIONS
 from pipelines.specs import Clip, ClipSpec, check_scene_ids
 
@@ -210,6 +212,14 @@ def make_clips(
 ) -> tuple[list[Clip], list[str]]:
     check_inputs(specs, fps)
     clips, warnings = [], []
+    animated = [spec for spec in specs if spec.motion == "i2v"] if i2v is not None else []
+    if animated:  # a prompt the video model's text window cuts (T5, UMT5) is named
+        readings = i2v.read_prompts([i2v_prompt(spec) for spec in animated])
+        warnings += [
+            cut_warning(spec.scene_id, "video", reading.dropped, i2v.text_window)
+            for spec, reading in zip(animated, readings, strict=True)
+            if reading.dropped
+        ]
     for index, spec in enumerate(specs):
         if cancel:
             cancel.raise_if_cancelled(boundary=True)
