@@ -101,5 +101,8 @@ class RemoteRegistry:
         if (speech := self.speech) is not None:
             speech.check_voice(voice)
 
+    def prompt_window(self) -> int:
+        return self.get("t2i").text_window  # the slots described it: nothing to load
+
     def cluster_status(self) -> dict | None:
         return self.pool.status() if self.pool else None

@@ -15,6 +15,7 @@ from PIL import Image
 from models.cancel import CancelToken
 from models.music import Music
 from models.t2i import IdentityImage
+from models.text_windows import Reading
 from models.tts import Speech
 from settings import Settings
 
@@ -45,7 +46,18 @@ class LanguageModel(Runtime, Protocol):
 
 
 @runtime_checkable
-class ImageModel(Runtime, Protocol):
+class ReadsPrompts(Runtime, Protocol):
+    """A model conditioned on text: how much of a prompt its text encoder reads."""
+
+    text_window: int  # tokens its encoder reads at once (SDXL: one CLIP window of 77); 0: it reads no text
+
+    def read_prompts(self, prompts: list[str]) -> list[Reading]:
+        """How it reads each prompt: in how many windows, and how many tokens at its end it never reads."""
+        ...
+
+
+@runtime_checkable
+class ImageModel(ReadsPrompts, Protocol):
     takes_identities: bool  # an IP-Adapter is loaded: `identities` may condition the keyframes
 
     def generate(
@@ -64,7 +76,7 @@ class ImageModel(Runtime, Protocol):
 
 
 @runtime_checkable
-class VideoModel(Runtime, Protocol):
+class VideoModel(ReadsPrompts, Protocol):
     def frame_count(self, wanted: int) -> int: ...
 
     def fit_size(self, width: int, height: int) -> tuple[int, int]: ...
@@ -169,6 +181,10 @@ class Registry(Protocol):
 
     def check_voice(self, voice: str) -> None:
         """ValueError for a voice the speech model does not have (nothing to check before it loads)."""
+        ...
+
+    def prompt_window(self) -> int:
+        """The image model's `text_window`, read without loading it: what a storyboard's prompts keep within."""
         ...
 
     def report(self) -> list[dict]: ...

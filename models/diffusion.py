@@ -28,14 +28,18 @@ def load_pipeline(role: str, folder: Path, placement: Placement, loader=Diffusio
     return pipe, time.perf_counter() - started, params
 
 
-def step_callback(cancel: CancelToken | None, on_step: Callable[[int, int], None] | None, total: int):
-    """diffusers' callback_on_step_end: raising here stops the loop within one denoising step."""
+def step_callback(
+    cancel: CancelToken | None, on_step: Callable[[int, int], None] | None, total: int, done: int = 0, calls: int = 1
+):
+    """diffusers' callback_on_step_end: raising here stops the loop within one denoising step. A
+    task split into `calls` pipeline calls of `total` steps each, `done` of them finished, reports
+    its steps over all of them."""
 
     def callback(pipe, step, timestep, kwargs):
         if cancel:
             cancel.raise_if_cancelled()
         if on_step:
-            on_step(step + 1, total)
+            on_step(done * total + step + 1, calls * total)
         return kwargs
 
     return callback

@@ -1,6 +1,7 @@
 """Image-to-video: the pipeline class comes from the folder's model_index.json (Wan 2.2, LTX-Video, SVD).
 
-Callers pass one keyframe and get frames back; the per-family arguments and grids live only here.
+Callers pass one keyframe and get frames back; the per-family arguments, grids and text windows
+live only here.
 """
 
 import json
@@ -13,6 +14,7 @@ from PIL import Image
 from models.cancel import CancelToken
 from models.device import Placement
 from models.diffusion import generators, load_pipeline, run_guarded, step_callback
+from models.text_windows import Reading, one_window
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Family:
     guidance_key: str | None  # the call argument a guidance override sets; None: the family has no CFG knob
     spatial: Callable[[object], int]  # width and height must be multiples of this many pixels
     temporal: Callable[[object], int]  # frame counts are k * this + 1 (1: any count)
+    text_window: int  # the `max_sequence_length` its T5/UMT5 encoder reads a prompt to; 0: no text input
 
 
 def _wan_arguments(prompt: str, negative: str, fps: int) -> dict:
@@ -29,7 +32,6 @@ def _wan_arguments(prompt: str, negative: str, fps: int) -> dict:
         "prompt": prompt or "natural motion",
         "negative_prompt": negative or "static, blurry, low quality, distorted, deformed, jittery, subtitles",
         "guidance_scale": 5.0,
-        "max_sequence_length": 512,
     }
 
 
@@ -39,7 +41,6 @@ def _ltx_arguments(prompt: str, negative: str, fps: int) -> dict:
         "negative_prompt": negative or "worst quality, inconsistent motion, blurry, jittery, distorted",
         "frame_rate": fps,
         "guidance_scale": 3.0,
-        "max_sequence_length": 128,
     }
 
 
@@ -54,15 +55,17 @@ FAMILIES = {
         "guidance_scale",
         lambda pipe: pipe.vae_scale_factor_spatial * pipe.transformer.config.patch_size[1],
         lambda pipe: pipe.vae_scale_factor_temporal,
+        512,  # UMT5
     ),
     "LTXImageToVideoPipeline": Family(
         _ltx_arguments,
         "guidance_scale",
         lambda pipe: pipe.vae_spatial_compression_ratio,
         lambda pipe: pipe.vae_temporal_compression_ratio,
+        128,  # T5, LTX's default
     ),
     "StableVideoDiffusionPipeline": Family(
-        _svd_arguments, "max_guidance_scale", lambda pipe: pipe.vae_scale_factor, lambda pipe: 1
+        _svd_arguments, "max_guidance_scale", lambda pipe: pipe.vae_scale_factor, lambda pipe: 1, 0
     ),
 }
 # Wan 2.2 TI2V folders name the text-to-video class (one model does both); its image-conditioned
@@ -91,6 +94,7 @@ class ImageToVideoRuntime:
         self.family = FAMILIES[self.name]
         self.spatial_multiple = self.family.spatial(self.pipe)
         self.temporal_multiple = self.family.temporal(self.pipe)
+        self.text_window = self.family.text_window
 
     def frame_count(self, wanted: int) -> int:
         """The nearest count the model accepts at or above `wanted` (Wan, LTX: k * temporal ratio + 1)."""
@@ -122,6 +126,8 @@ class ImageToVideoRuntime:
         width, height = self.fit_size(width, height)
         frames = self.frame_count(num_frames)
         arguments = self.family.arguments(prompt, negative_prompt, fps)
+        if self.text_window:
+            arguments["max_sequence_length"] = self.text_window
         if guidance is not None:
             arguments[self.family.guidance_key] = guidance
         result = run_guarded(
@@ -138,6 +144,12 @@ class ImageToVideoRuntime:
             )
         )
         return [frame.convert("RGB") for frame in result.frames[0]]
+
+    def read_prompts(self, prompts: list[str]) -> list[Reading]:
+        """One window of the family's encoder (what is past it is dropped); SVD reads no text."""
+        if not self.text_window:
+            return [Reading(0, 0) for _ in prompts]
+        return one_window(self.pipe.tokenizer, prompts, self.text_window)
 
     def unload(self) -> None:
         del self.pipe

@@ -17,7 +17,7 @@ from models.device import Placement, free_accelerator_memory, placement_from
 from models.i2v import ImageToVideoRuntime
 from models.llm import LLMRuntime
 from models.music import MusicRuntime
-from models.t2i import TextToImageRuntime
+from models.t2i import TextToImageRuntime, text_window
 from models.tts import CoquiTTSRuntime, EspeakRuntime
 from models.warm import warm
 from models.weights import fingerprint
@@ -99,6 +99,11 @@ class ModelRegistry:
         """ValueError for a voice the speech engine does not have (nothing to check before it loads)."""
         if self.speech is not None:
             self.speech.check_voice(voice)
+
+    def prompt_window(self) -> int:
+        """The image model's text window, read from its folder as its runtime reads it (with
+        residency=stage, asking must not swap the language model out for the image model)."""
+        return text_window(self.settings.role_path("t2i"))
 
     def identity(self, role: str, runtime) -> str:
         """What the artifact store keys a model's outputs on: the fingerprints of its folder and of

@@ -2,15 +2,20 @@
 
 SDXL-Turbo (non-commercial), or the Apache-2.0 alternatives Z-Image-Turbo and FLUX.2 klein 4B.
 On SDXL, an IP-Adapter folder in the layout of h94/IP-Adapter conditions keyframes on the
-identity images of the characters a shot names (`takes_identities`).
+identity images of the characters a shot names (`takes_identities`). SDXL reads a prompt of any
+length, in windows of 77 CLIP tokens (models/text_windows.py); the other families read one window
+of their encoder and drop the rest, which `read_prompts` counts.
 """
 
 import inspect
+import json
 import math
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+import diffusers
 import torch
 from diffusers import AutoPipelineForText2Image
 from loguru import logger
@@ -20,13 +25,32 @@ from transformers import CLIPImageProcessor
 from models.cancel import CancelToken
 from models.device import Placement, parameter_count
 from models.diffusion import generators, load_pipeline, run_guarded, step_callback
-from models.weights import check_model_dir, check_safetensors, fail
+from models.text_windows import Reading, one_window, sdxl_embeddings, sdxl_groups, sdxl_readings
+from models.weights import check_folder, check_model_dir, check_safetensors, fail
 
 ADAPTER_SUBFOLDER = "sdxl_models"
 ADAPTER_WEIGHTS = "ip-adapter_sdxl_vit-h.safetensors"
 IMAGE_ENCODER = "models/image_encoder"
 
 IdentityImage = tuple[Image.Image, float]  # a character's identity image and its strength, 0..1
+WINDOWED = ("StableDiffusionXLPipeline",)  # the families whose prompts are encoded window by window
+# The families whose text encoder is a chat model: the prompt is wrapped in its chat template first
+# (as diffusers' Z-Image and FLUX.2 klein pipelines do), with the `enable_thinking` each one gives.
+CHAT_TEMPLATED = {"ZImagePipeline": True, "Flux2KleinPipeline": False}
+
+
+def text_window(folder: Path) -> int:
+    """How many tokens of a prompt the folder's model reads at once, from its files and its diffusers
+    class alone (nothing loaded): the `max_sequence_length` its pipeline reads prompts to, else its
+    tokenizer's length (CLIP's 77)."""
+    check_folder("t2i", folder, "diffusers")
+    name = json.loads((folder / "model_index.json").read_text())["_class_name"]
+    pipeline = getattr(diffusers, name, None)
+    parameter = inspect.signature(pipeline.__call__).parameters.get("max_sequence_length") if pipeline else None
+    if parameter is not None:
+        return parameter.default
+    tokenizer = folder / "tokenizer" / "tokenizer_config.json"
+    return int(json.loads(tokenizer.read_text())["model_max_length"]) if tokenizer.is_file() else 0
 
 
 class TextToImageRuntime:
@@ -40,6 +64,7 @@ class TextToImageRuntime:
         )
         self.name = type(self.pipe).__name__
         self.scale = self.pipe.vae_scale_factor
+        self.text_window = text_window(folder)
         # FLUX.2 klein takes no negative prompt (its distilled checkpoint runs without CFG).
         self._takes_negative = "negative_prompt" in inspect.signature(self.pipe.__call__).parameters
         # Weight folders besides `folder` that change the pictures; the registry's identity covers them.
@@ -89,7 +114,9 @@ class TextToImageRuntime:
         on_step: Callable[[int, int], None] | None = None,
         identities: list[IdentityImage] | None = None,
     ) -> list[Image.Image]:
-        """One image per prompt, one seed per image, in a single batched call.
+        """One image per prompt, one seed per image, in a single batched call (SDXL: one call per
+        count of text windows, so that no prompt is padded to another's length and an image depends
+        on its own prompt and seed alone, whatever batch it is drawn in).
 
         `identities` ((image, strength) pairs) condition every prompt of the call; the caller checks
         `takes_identities` first: without an IP-Adapter, identities are a ValueError.
@@ -102,21 +129,61 @@ class TextToImageRuntime:
         if identities and not self.takes_identities:
             raise ValueError(f"{self.name} has no IP-Adapter loaded: it cannot take identity images")
         extra = self._identity_arguments(identities, width, height, guidance) if self.takes_identities else {}
-        if guidance > 1.0 and negative_prompts and self._takes_negative:  # no CFG, no negative branch
-            extra["negative_prompt"] = negative_prompts
-        result = run_guarded(
-            lambda: self.pipe(
-                prompt=prompts,
+        # No CFG, no negative branch.
+        negatives = negative_prompts if guidance > 1.0 and negative_prompts and self._takes_negative else None
+        groups = sdxl_groups(self.pipe, prompts, negatives) if self.name in WINDOWED else [list(range(len(prompts)))]
+        images: dict[int, Image.Image] = {}
+        for number, group in enumerate(groups):
+            call = partial(
+                self._draw,
+                [prompts[i] for i in group],
+                [negatives[i] for i in group] if negatives else None,
+                guidance,
                 width=width,
                 height=height,
                 num_inference_steps=steps,
-                guidance_scale=guidance,
-                generator=generators(seeds),
-                callback_on_step_end=step_callback(cancel, on_step, steps),
+                generator=generators([seeds[i] for i in group]),
+                callback_on_step_end=step_callback(cancel, on_step, steps, done=number, calls=len(groups)),
                 **extra,
             )
-        )
-        return [image.convert("RGB") for image in result.images]
+            images.update(zip(group, run_guarded(call), strict=True))
+        return [images[i].convert("RGB") for i in range(len(prompts))]
+
+    def _draw(self, prompts: list[str], negatives: list[str] | None, guidance: float, **arguments) -> list:
+        """One pipeline call; SDXL's prompts are encoded here, inside the guarded call, so running
+        out of memory there is reported as any other."""
+        text = self._text_arguments(prompts, negatives, guidance)
+        return self.pipe(**text, guidance_scale=guidance, **arguments).images
+
+    def read_prompts(self, prompts: list[str]) -> list[Reading]:
+        """How the text encoder reads each prompt: SDXL all of it, in windows; the others one window."""
+        if self.name in WINDOWED:
+            return sdxl_readings(self.pipe, prompts)
+        tokenizer = getattr(self.pipe, "tokenizer", None)
+        if tokenizer is None or not self.text_window:
+            return [Reading(0, 0) for _ in prompts]
+        if self.name in CHAT_TEMPLATED:
+            thinking = CHAT_TEMPLATED[self.name]
+            prompts = [
+                tokenizer.apply_chat_template(
+                    [{"role": "user", "content": prompt}],
+                    tokenize=False,
+                    add_generation_prompt=True,
+                    enable_thinking=thinking,
+                )
+                for prompt in prompts
+            ]
+        return one_window(tokenizer, prompts, self.text_window)
+
+    def _text_arguments(self, prompts: list[str], negatives: list[str] | None, guidance: float) -> dict:
+        """The prompts as the pipeline takes them: SDXL's as the embeddings of all their windows."""
+        if self.name in WINDOWED:
+            return sdxl_embeddings(self.pipe, prompts, negatives, self._guided(guidance))
+        return {"prompt": prompts, **({"negative_prompt": negatives} if negatives else {})}
+
+    def _guided(self, guidance: float) -> bool:
+        """Whether SDXL runs classifier-free guidance, as its pipeline decides (a distilled UNet never does)."""
+        return guidance > 1.0 and self.pipe.unet.config.time_cond_proj_dim is None
 
     def _identity_arguments(self, identities: list[IdentityImage], width: int, height: int, guidance: float) -> dict:
         """The pipeline arguments for a call's identities; the adapter's scale is set per call.
@@ -141,7 +208,7 @@ class TextToImageRuntime:
 
     def _blank_image_embeds(self, guidance: float) -> torch.Tensor:
         # With CFG the pipeline splits embeddings into negative and positive halves, as its own do.
-        halves = 2 if guidance > 1.0 and self.pipe.unet.config.time_cond_proj_dim is None else 1
+        halves = 2 if self._guided(guidance) else 1
         width = self.pipe.image_encoder.config.projection_dim
         return torch.zeros(halves, 1, width, dtype=self.pipe.unet.dtype)
 

@@ -108,13 +108,14 @@ def make_designs(
     guidance: float,
     cancel=None,
     on_item: Callable[[str, Path], None] | None = None,
-) -> dict[str, Path]:
-    """Each character's design portrait (from the store when drawn before); `on_item(name, path)`."""
+) -> tuple[dict[str, Path], list[str]]:
+    """Each character's design portrait (from the store when drawn before); `on_item(name, path)`;
+    and the warnings of the drawing (a description cut by the model's text window)."""
     if not cast:
-        return {}
+        return {}, []
     names = {design_id(c.name): c.name for c in cast}
     width, height = design_size(max_pixels)
-    made = make_frames(
+    made, warnings = make_frames(
         [design_spec(c, style) for c in cast],
         out_dir,
         t2i,
@@ -125,8 +126,9 @@ def make_designs(
         guidance=guidance,
         cancel=cancel,
         on_item=(lambda f: on_item(names[f.scene_id], f.frame)) if on_item else None,
+        names={scene_id: f"{name}'s design" for scene_id, name in names.items()},
     )
-    return {names[frame.scene_id]: frame.frame for frame in made}
+    return {names[frame.scene_id]: frame.frame for frame in made}, warnings
 
 
 def identities(shot: Shot, cast: list[Character], designs: dict[str, Path]) -> list[Identity]:
@@ -142,12 +144,13 @@ def identities(shot: Shot, cast: list[Character], designs: dict[str, Path]) -> l
 
 
 def described(shot: Shot, cast: list[Character]) -> str:
-    """The shot's prompt with the look of each character it names, as the cast says now (so an edited
-    description reaches every shot), so faces and clothes match across shots even without an
-    IP-Adapter. A look the prompt already holds (storyboards made before casts) is not said twice."""
+    """The look of each character the shot names, as the cast says now (so an edited description
+    reaches every shot), then the shot's prompt: faces and clothes match across shots even without
+    an IP-Adapter, and a model whose text window cuts a long prompt cuts the scene's end, not the
+    looks. A look the prompt already holds (storyboards made before casts) is not said twice."""
     by_name = {c.name: c.description for c in cast}
     looks = [f"{name}: {by_name[name]}" for name in shot.characters if by_name.get(name)]
-    return "; ".join([shot.prompt, *(look for look in looks if look not in shot.prompt)])
+    return "; ".join(part for part in [*(look for look in looks if look not in shot.prompt), shot.prompt] if part)
 
 
 def dialogue(shot: Shot, cast: list[Character]) -> list[Part]:

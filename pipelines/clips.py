@@ -3,7 +3,8 @@
 - `i2v` animates the keyframe with the image-to-video model, then fits its frames to the
   duration by time-stretching: each output frame blends the two nearest model frames, so the
   motion plays once, slowed or sped up, with no loop or jump. If the model fails for a scene,
-  that scene falls back to `kenburns` and a warning says so.
+  that scene falls back to `kenburns` and a warning says so; a warning names a scene whose prompt
+  is longer than the model's text window (its end is not read).
 - `kenburns` moves over the keyframe with ffmpeg's zoompan, as the shot's `camera` says.
 - `static` holds the keyframe.
 """
@@ -20,6 +21,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
+from pipelines.frames import cut_warning
 from pipelines.shot import CAMERAS, MOTIONS
 from pipelines.specs import Clip, ClipSpec, check_scene_ids
 
@@ -27,6 +29,9 @@ NAMED = {"480p": 480, "720p": 720, "1080p": 1080}
 ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*$")
 MAX_VIDEO_PIXELS = 1920 * 1920
+# A clip lasts as long as its scene's narration, and a scene may hold a whole story; a duration a
+# person gives is at most 30 s (pipelines/shot.py), checked where it is given.
+MAX_CLIP_SECONDS = 3600
 # A keyframe every half second at 24 fps: composition seeks into clips for each transition, and a
 # short GOP lets it start decoding near the frames it needs instead of at the clip's start.
 ENCODE = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-g", "12", "-an"]
@@ -101,8 +106,8 @@ def check_inputs(specs: list[ClipSpec], fps: int) -> None:
     check_scene_ids(specs, "clips to make")
     check_fps(fps)
     for spec in specs:
-        if not 0.5 <= spec.duration <= 30:
-            raise ValueError("duration must be between 0.5 and 30 seconds")
+        if not 0.5 <= spec.duration <= MAX_CLIP_SECONDS:
+            raise ValueError(f"duration must be between 0.5 and {MAX_CLIP_SECONDS} seconds")
         check_motion(spec.motion)
         check_camera(spec.camera)
 
@@ -207,6 +212,14 @@ def make_clips(
 ) -> tuple[list[Clip], list[str]]:
     check_inputs(specs, fps)
     clips, warnings = [], []
+    animated = [spec for spec in specs if spec.motion == "i2v"] if i2v is not None else []
+    if animated:  # a prompt the video model's text window cuts (T5, UMT5) is named
+        readings = i2v.read_prompts([i2v_prompt(spec) for spec in animated])
+        warnings += [
+            cut_warning(spec.scene_id, "video", reading.dropped, i2v.text_window)
+            for spec, reading in zip(animated, readings, strict=True)
+            if reading.dropped
+        ]
     for index, spec in enumerate(specs):
         if cancel:
             cancel.raise_if_cancelled(boundary=True)

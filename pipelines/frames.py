@@ -1,7 +1,8 @@
 """Keyframes: one SDXL-Turbo image per scene, in as few batched calls as memory allows, each kept
 in the artifact store under the hash of its prompt, seed, size, steps, model and the identity
 images it is conditioned on. Scenes with the same identities share a call (the model conditions a
-whole call on one set of pictures)."""
+whole call on one set of pictures). A prompt longer than the model's text window is read whole
+where the model reads windows (SDXL), and cut with a warning where it cannot."""
 
 import hashlib
 import re
@@ -70,6 +71,14 @@ def batches(todo: list, size: int):
             start += len(group[at : at + size])
 
 
+def cut_warning(label: str, model: str, dropped: int, window: int) -> str:
+    """What a task's warnings say of a prompt whose end a model's text encoder never read."""
+    return (
+        f"{label}: the {model} model reads {window} tokens of a prompt; the last {dropped} of this one were "
+        "dropped (what a prompt says first is kept)"
+    )
+
+
 def load_rgb(path: Path) -> Image.Image:
     with Image.open(path) as image:
         return image.convert("RGB")
@@ -89,18 +98,31 @@ def make_frames(
     cancel: CancelToken | None = None,
     on_progress: Callable[[float], None] | None = None,
     on_item: Callable[[Frame], None] | None = None,
-) -> list[Frame]:
+    names: dict[str, str] | None = None,
+) -> tuple[list[Frame], list[str]]:
     """One PNG per spec, from the store when the same picture was drawn before; `on_item` hears of
-    each as soon as it is in place."""
+    each as soon as it is in place. The warnings name each spec whose prompt was cut (by
+    `names[scene_id]` where given, else by its scene id)."""
     check_inputs(specs, steps, guidance)
     if any(spec.identities for spec in specs) and not getattr(t2i, "takes_identities", False):
         raise ValueError("this image model takes no identity images (no IP-Adapter loaded)")
+    # Each prompt's reading, then each negative's (read, with guidance, in as many windows as its prompt).
+    readings = t2i.read_prompts([spec.prompt for spec in specs] + [spec.negative_prompt for spec in specs])
+    warnings = [
+        cut_warning((names or {}).get(spec.scene_id, spec.scene_id), "image", reading.dropped, t2i.text_window)
+        for spec, reading in zip(specs, readings[: len(specs)], strict=True)
+        if reading.dropped
+    ]
     jobs = []
-    for spec in specs:
-        # A keyframe with no identities is keyed as before casts existed (the model's identity aside).
+    for index, spec in enumerate(specs):
+        windows = max(readings[index].windows, readings[len(specs) + index].windows)
+        # A keyframe with no identities and a prompt of one text window is keyed as before casts and
+        # long prompts existed (the model's identity aside): its picture is the same.
         conditioned = (
             {"faces": [(content_key(i.image), i.strength) for i in spec.identities]} if spec.identities else {}
         )
+        if windows > 1:
+            conditioned["windows"] = windows
         key = key_of(
             stage="frame",
             prompt=spec.prompt,
@@ -148,4 +170,4 @@ def make_frames(
             done[spec.scene_id] = placed(spec, store.path(key, ".png"), path)
     if on_progress:
         on_progress(1.0)
-    return [done[spec.scene_id] for spec, _, _ in jobs]
+    return [done[spec.scene_id] for spec, _, _ in jobs], warnings

@@ -42,6 +42,8 @@ def plan(
             with store.making(key, ".json") as part:
                 write_json(part, written.model_dump())
         source = written.story
+    # The LLM writes prompts within the image model's window; the rules' storyboard does not depend on it.
+    window = {"prompt_window": registry.prompt_window()} if llm is not None else {}
     board_key = key_of(
         stage="storyboard",
         story=source,
@@ -49,6 +51,7 @@ def plan(
         style=options.style,
         language=options.language,
         llm=_identity(llm),
+        **window,
     )
     if (found := store.find(board_key, ".json")) is not None:
         board = Storyboard.model_validate_json(found.read_text())
@@ -61,6 +64,7 @@ def plan(
             llm=llm,
             max_new_tokens=settings.llm_max_new_tokens,
             cancel=cancel,
+            **window,
         )
         with store.making(board_key, ".json") as part:
             write_json(part, board.model_dump(mode="json"))

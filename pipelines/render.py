@@ -118,7 +118,8 @@ def generate(
     # 3. The cast's design portraits, then 4. the keyframes.
     started, progress = time.perf_counter(), ctx.stage("frames")
     t2i = ctx.registry.get("t2i") if made.storyboard.characters or any(s.frame is None for s in made.chosen) else None
-    made.designs = designs(ctx, made.storyboard.characters, options.style, options.image, t2i)
+    made.designs, design_warnings = designs(ctx, made.storyboard.characters, options.style, options.image, t2i)
+    made.warnings += design_warnings
     if until == "cast":
         return made
     draw(ctx, made, options, image_size, t2i, progress)
@@ -187,7 +188,9 @@ def draw(ctx: StageContext, made: Generated, options: RenderOptions, size, t2i, 
         for s in chosen
         if s.frame is None
     ]
-    drawn = {f.scene_id: f for f in keyframes(ctx, to_draw, size, options.image, progress, t2i)} if to_draw else {}
+    made_frames, cut = keyframes(ctx, to_draw, size, options.image, progress, t2i) if to_draw else ([], [])
+    made.warnings += cut
+    drawn = {f.scene_id: f for f in made_frames}
     for s in chosen:
         if s.scene_id not in drawn:
             path = carried(ctx.store, s.frame, ctx.task_dir / "frames", s.scene_id)

@@ -9,13 +9,14 @@ from pipelines.context import StageContext
 from pipelines.frames import make_frames
 from pipelines.narration import make_narration
 from pipelines.render_options import ImageOptions
-from pipelines.specs import Audio, Character, Clip, ClipSpec, FrameSpec, Line
+from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line
 
 
 def keyframes(
     ctx: StageContext, specs: list[FrameSpec], size: tuple[int, int], image: ImageOptions, progress, t2i=None
-):
-    """Draw `specs` (from the store when drawn before); each file is told to `ctx.on_item`."""
+) -> tuple[list[Frame], list[str]]:
+    """Draw `specs` (from the store when drawn before); each file is told to `ctx.on_item`. The
+    warnings name the specs whose prompts the model's text window cut."""
     return make_frames(
         specs,
         ctx.task_dir / "frames",
@@ -32,8 +33,11 @@ def keyframes(
     )
 
 
-def designs(ctx: StageContext, cast: list[Character], style: str, image: ImageOptions, t2i) -> dict[str, Path]:
-    """Each character's design portrait, drawn from its description in the render's style."""
+def designs(
+    ctx: StageContext, cast: list[Character], style: str, image: ImageOptions, t2i
+) -> tuple[dict[str, Path], list[str]]:
+    """Each character's design portrait, drawn from its description in the render's style, and the
+    warnings of its drawing."""
     return make_designs(
         cast,
         ctx.task_dir / "cast",

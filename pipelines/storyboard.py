@@ -14,7 +14,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines.cast import valid_name
 from pipelines.dialogue import quote_count
-from pipelines.shot import CAMERAS
+from pipelines.shot import CAMERAS, MAX_PROMPT_CHARS
 from pipelines.specs import Character, Scene, Storyboard
 from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
 
@@ -23,6 +23,10 @@ MAX_SCENES = 24
 DEFAULT_SCENES = 6
 EXCERPT_CHARS = 400  # per scene, what the LLM reads; it writes visuals, not the narration
 DEFAULT_NEGATIVE = "lowres, blurry, deformed, watermark, text, signature"
+CLIP_WINDOW = 77  # tokens SDXL's encoders read at once: the default image model's window
+# Rules of thumb for English in CLIP's and T5's vocabularies, to turn a window into words and characters.
+WORDS_PER_TOKEN = 0.7
+CHARS_PER_TOKEN = 4
 
 SYSTEM = (
     "You are a storyboard artist. For each numbered scene of the story, write a short title in the "
@@ -38,13 +42,19 @@ SYSTEM = (
 )
 
 
-def schema(scene_count: int) -> dict:
+def prompt_budget(window: int) -> tuple[int, int]:
+    """The words and characters an English prompt keeps within `window` tokens, as the LLM is asked."""
+    return int(window * WORDS_PER_TOKEN), min(MAX_PROMPT_CHARS, window * CHARS_PER_TOKEN)
+
+
+def schema(scene_count: int, window: int = CLIP_WINDOW) -> dict:
+    """The LLM's answer; each scene's prompt within the image model's text `window`."""
     text = {"type": "string", "minLength": 1}
     scene = {
         "type": "object",
         "properties": {
             "title": {**text, "maxLength": 40},
-            "prompt": {**text, "maxLength": 320},
+            "prompt": {**text, "maxLength": prompt_budget(window)[1]},
             "negative_prompt": {"type": "string", "maxLength": 120},
             "bgm": {**text, "maxLength": 40},
             "characters": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 4},
@@ -115,10 +125,15 @@ def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict],
     return scenes, []
 
 
-def llm_messages(texts: list[str], style: str) -> list[dict]:
+def llm_messages(texts: list[str], style: str, window: int = CLIP_WINDOW) -> list[dict]:
     numbered = "\n".join(f"Scene {i + 1}: {text[:EXCERPT_CHARS]}" for i, text in enumerate(texts))
+    # The image model reads `window` tokens at once; what a prompt says past them may be lost.
+    limit = (
+        f"Keep each image prompt under {prompt_budget(window)[0]} words, the most important first: "
+        f"the image model reads {window} tokens at a time."
+    )
     return [
-        {"role": "system", "content": SYSTEM},
+        {"role": "system", "content": f"{SYSTEM} {limit}"},
         {"role": "user", "content": f"Visual style: {style}\nNumber of scenes: {len(texts)}\n\n{numbered}"},
     ]
 
@@ -143,7 +158,10 @@ def make_storyboard(
     llm=None,
     max_new_tokens: int = 4096,
     cancel: CancelToken | None = None,
+    prompt_window: int = CLIP_WINDOW,
 ) -> Storyboard:
+    """`prompt_window`: the tokens the image model reads at once (`Registry.prompt_window`), which
+    the LLM is asked to write each prompt within."""
     story = check_inputs(story, scenes, language)
     style = clean(style)[:200] or "cinematic storybook illustration"
     language = detect_language(story) if language == "auto" else language
@@ -157,7 +175,9 @@ def make_storyboard(
         warnings.append("no LLM configured: titles and prompts come from the rule-based planner")
     else:
         try:
-            answer = llm.generate_json(llm_messages(texts, style), schema(len(texts)), max_new_tokens, cancel)
+            answer = llm.generate_json(
+                llm_messages(texts, style, prompt_window), schema(len(texts), prompt_window), max_new_tokens, cancel
+            )
             plan = answer["scenes"]
             cast = kept_cast([Character(**c) for c in answer["characters"]])
         except Cancelled:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules,
 import tiny_ip_adapter
 from tiny_tokenizers import chat_tokenizer, clip_tokenizer, t5_tokenizer
 
-BUILD_VERSION = "12"
+BUILD_VERSION = "13"
 STAMP = ".tiny-build"
 
 
@@ -255,6 +255,10 @@ def shared(role: str):
 
 # The tiny VITS's speakers: the first is the narrator's default voice, the rest are for characters.
 TINY_SPEAKERS = ["narrator-a", "ava", "ben", "cleo"]
+# The tiny VITS speaks a sentence at this RMS level, as a recorded voice before levelling: loud enough
+# for the loudness pass to bring a film to its target (-16 LUFS) with a small gain.
+SPEECH_DBFS = -23.0
+CALIBRATION = "Once upon a time a fox looked at the moon. The keeper climbed the stairs of the lighthouse."
 
 
 def build_vits(out: Path) -> None:
@@ -293,8 +297,9 @@ def build_vits(out: Path) -> None:
             upsample_rates_decoder=[8, 8, 4],
             upsample_kernel_sizes_decoder=[16, 16, 8],
             upsample_initial_channel_decoder=16,
-            # A random duration predictor says ~1 frame a symbol; this stretches it to a speaking pace.
-            length_scale=4.0,
+            # A random duration predictor says ~1 frame a symbol (two a letter, with the blanks between):
+            # about 30 letters a second, a quick reader, so that test films stay short.
+            length_scale=1.0,
             use_sdp=False,  # the deterministic duration predictor: stable lengths from random weights
             init_discriminator=False,  # training-only, and most of a VITS checkpoint's bytes
             use_speaker_embedding=True,  # one learned vector a speaker, conditioning every stage
@@ -305,8 +310,33 @@ def build_vits(out: Path) -> None:
     torch.manual_seed(0)
     model = Vits(config)
     config.model_args.num_chars = model.args.num_chars
-    torch.save({"model": model.state_dict()}, out / "model.pth")
     config.save_json(str(out / "config.json"))
+    # Random weights speak near -58 dBFS, mostly a DC offset and rumble that a loudness meter filters
+    # out (a film measured as silence). The waveform's last convolution gets kernels that sum to zero
+    # (no DC passes), then the scale that brings a sentence to SPEECH_DBFS.
+    # Twice: the first gain is found on the quiet output, the second corrects what the decoder's
+    # tanh and coqui's silence trimming make of the louder one.
+    last = model.waveform_decoder.conv_post.weight
+    with torch.no_grad():
+        last -= last.mean(dim=-1, keepdim=True)
+        for _ in range(2):
+            torch.save({"model": model.state_dict()}, out / "model.pth")
+            last *= 10 ** ((SPEECH_DBFS - spoken_level(out)) / 20)
+    torch.save({"model": model.state_dict()}, out / "model.pth")
+
+
+def spoken_level(folder: Path) -> float:
+    """The RMS level (dBFS) of CALIBRATION in the narrator's voice, spoken by coqui from `folder`
+    with the speech runtime's seed (models/tts.py)."""
+    import numpy as np
+    import torch
+    from TTS.api import TTS
+
+    tts = TTS(model_path=str(folder / "model.pth"), config_path=str(folder / "config.json"), progress_bar=False)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        samples = np.asarray(tts.tts(CALIBRATION, speaker=TINY_SPEAKERS[0], split_sentences=False))
+    return float(10 * np.log10(np.mean(samples.astype(np.float64) ** 2)))
 
 
 BUILDERS = {

@@ -59,7 +59,9 @@ def clip_tokenizer(out: Path) -> None:
 
 
 def t5_tokenizer(out: Path) -> None:
+    """A unigram SentencePiece trained on CORPUS, as T5's (LTX-Video) and UMT5's (Wan) tokenizers are."""
     import sentencepiece as spm
+    from sentencepiece import sentencepiece_model_pb2
     from transformers import T5Tokenizer
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,4 +80,13 @@ def t5_tokenizer(out: Path) -> None:
             hard_vocab_limit=False,
             minloglevel=2,
         )
-        T5Tokenizer(vocab_file=str(Path(tmp) / "spiece.model"), extra_ids=0).save_pretrained(out)
+        model = Path(tmp) / "spiece.model"
+        pieces = spm.SentencePieceProcessor(model_file=str(model))
+        normalizer = sentencepiece_model_pb2.ModelProto.FromString(model.read_bytes()).normalizer_spec
+        # transformers 5 builds T5's tokenizer from a vocabulary and a normaliser (a model file alone
+        # gives one that spells every word as <unk>, and every prompt reads the same).
+        T5Tokenizer(
+            vocab=[(pieces.id_to_piece(i), pieces.get_score(i)) for i in range(pieces.get_piece_size())],
+            _spm_precompiled_charsmap=normalizer.precompiled_charsmap,
+            extra_ids=0,
+        ).save_pretrained(out)

@@ -31,22 +31,25 @@ def run_storyboard(job) -> Outcome:
     board, _, written, base_seed = planning.plan(
         source_of(request, job.resolve), storyboard_options(request), job.registry, job.store, job.cancel
     )
+    warnings = list(board.warnings)
     if job.work is not None:
-        adopt_storyboard(job.work, board, base_seed, written, project_designs(job, board))
+        designs, design_warnings = project_designs(job, board)
+        adopt_storyboard(job.work, board, base_seed, written, designs)
+        warnings += design_warnings
     job.report("storyboard", 1.0)
     result = board.model_dump(mode="json", exclude={"warnings"})
     if written:
         result.update(title=written.title, story=written.story)
     write_json(job.task_dir / "storyboard.json", result)
-    return result, board.warnings
+    return result, warnings
 
 
-def project_designs(job, board) -> dict[str, Path]:
+def project_designs(job, board) -> tuple[dict[str, Path], list[str]]:
     """A project's storyboard draws its cast's design portraits too, so the page shows them at once
     (with the project's own image options, as its renders will: they find them in the store)."""
     project = job.work.project
     if project is None or not board.characters:
-        return {}
+        return {}, []
     options = job.project_options(project)
     return steps.designs(job.ctx, board.characters, options.style, options.image, job.registry.get("t2i"))
 
@@ -55,8 +58,8 @@ def run_frames(job) -> Outcome:
     style = job.request.image_style
     size = frames_stage.parse_resolution(style.resolution, job.settings.max_pixels)
     image = render_stage.ImageOptions(**style.model_dump())
-    made = steps.keyframes(job.ctx, frame_specs(job.request), size, image, job.progress("frames"))
-    return {"frames": [job.public(f) for f in made]}, []
+    made, warnings = steps.keyframes(job.ctx, frame_specs(job.request), size, image, job.progress("frames"))
+    return {"frames": [job.public(f) for f in made]}, warnings
 
 
 def run_narration(job) -> Outcome:

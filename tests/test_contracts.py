@@ -71,6 +71,7 @@ def test_the_cluster_registry_and_its_proxies_keep_the_contracts(registry, setti
     for role, contract in CONTRACTS.items():
         assert isinstance(remote.get(role), contract), role
         assert remote.get(role).identity == registry.get(role).identity
+    assert remote.prompt_window() == registry.prompt_window() == registry.get("t2i").text_window
 
 
 def test_voices_rebuilt_from_a_description_answer_as_the_runtime_does(registry):

@@ -4,6 +4,7 @@ pictures a shot's keyframe is conditioned on, and how keyframes with identities 
 from pathlib import Path
 
 import pytest
+import torch
 
 from pipelines.cast import check_cast, described, design_size, identities, merge_cast, seeded
 from pipelines.frames import batches
@@ -71,8 +72,30 @@ def test_designs_are_square_within_the_pixel_budget():
 def test_a_shot_is_described_by_the_cast_as_it_is_now():
     cast = [person("Fox", description="a red fox"), person("Owl", description="")]
     shot = Shot(scene_id="s1", title="", prompt="a forest", narration="n", characters=["Fox", "Owl"])
-    assert described(shot, cast) == "a forest; Fox: a red fox"
+    assert described(shot, cast) == "Fox: a red fox; a forest"  # the looks first: a cut takes the scene's end
     edited = [person("Fox", description="a grey fox")]
-    assert described(shot, edited) == "a forest; Fox: a grey fox"  # an edited look reaches the shot
+    assert described(shot, edited) == "Fox: a grey fox; a forest"  # an edited look reaches the shot
     baked = shot.model_copy(update={"prompt": "a forest; Fox: a red fox"})  # a storyboard from before
     assert described(baked, cast) == "a forest; Fox: a red fox"
+    assert described(shot.model_copy(update={"prompt": ""}), cast) == "Fox: a red fox"
+
+
+def test_a_characters_look_survives_a_prompt_the_video_model_cuts(registry):
+    ltx = registry.get("i2v")  # LTX-Video: its T5 reads 128 tokens and drops the rest
+    scene = "The keeper climbed the stairs of the lighthouse at night in a storm, soft light, watercolor. " * 4
+    shot = Shot(scene_id="s1", title="", prompt=scene, narration="n", characters=["Mira"])
+
+    def read(look: str, tail: str = "") -> torch.Tensor:
+        """What the video model's transformer is conditioned on (the tiny one's pixels barely show it)."""
+        prompt = described(shot.model_copy(update={"prompt": scene + tail}), [person("Mira", description=look)])
+        with torch.inference_mode():
+            embeds, *_ = ltx.pipe.encode_prompt(
+                prompt, do_classifier_free_guidance=False, max_sequence_length=ltx.text_window, device="cpu"
+            )
+        return embeds
+
+    red = described(shot, [person("Mira", description="a girl in a red coat")])
+    assert ltx.read_prompts([red])[0].dropped > 0  # the prompt is cut...
+    assert torch.equal(read("a girl in a red coat"), read("a girl in a red coat", tail="a fox"))
+    # ...at the scene's end, not at the look, which the model still reads.
+    assert not torch.equal(read("a girl in a red coat"), read("an old man in a grey cloak"))

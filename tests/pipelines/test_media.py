@@ -8,6 +8,7 @@ import pytest
 import soundfile
 from PIL import Image
 
+from models.text_windows import Reading
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore
 from pipelines.clips import make_clips, video_size
@@ -21,7 +22,10 @@ from pipelines.specs import ClipSpec, FrameSpec, Line
 
 class Counting:
     def __init__(self, runtime):
-        self.runtime, self.calls, self.identity = runtime, 0, runtime.identity
+        self.runtime, self.calls = runtime, 0
+
+    def __getattr__(self, name):
+        return getattr(self.runtime, name)
 
     def generate(self, *args, **kwargs):
         self.calls += 1
@@ -36,11 +40,12 @@ def store(tmp_path):
 def test_frames_batched_seeded_and_reused(registry, tmp_path, store):
     t2i = Counting(registry.get("t2i"))
     specs = [FrameSpec(scene_id=f"s{i}", prompt=f"scene {i}", seed=6 + i) for i in range(1, 6)]
-    frames = make_frames(specs, tmp_path / "one", t2i, store, width=96, height=64, steps=1, batch=2)
+    frames, warnings = make_frames(specs, tmp_path / "one", t2i, store, width=96, height=64, steps=1, batch=2)
+    assert warnings == []  # short prompts: nothing cut
     assert t2i.calls == 3  # 5 scenes in batches of 2
     assert [f.seed for f in frames] == [7, 8, 9, 10, 11]
     assert all(Image.open(f.frame).size == (96, 64) for f in frames)
-    again = make_frames(specs, tmp_path / "two", t2i, store, width=96, height=64, steps=1, batch=2)
+    again, _ = make_frames(specs, tmp_path / "two", t2i, store, width=96, height=64, steps=1, batch=2)
     assert t2i.calls == 3  # all from the store, into another folder
     assert all(a.frame.read_bytes() == b.frame.read_bytes() for a, b in zip(frames, again, strict=True))
     assert all(a.frame.stat().st_ino == b.frame.stat().st_ino for a, b in zip(frames, again, strict=True))
@@ -93,7 +98,8 @@ def test_video_sizes():
 def keyframe(registry, tmp_path_factory):
     folder = tmp_path_factory.mktemp("key")
     spec = FrameSpec(scene_id="k", prompt="a fox")
-    return make_frames([spec], folder, registry.get("t2i"), ArtifactStore(folder / "store"), width=96, height=64)[0]
+    frames, _ = make_frames([spec], folder, registry.get("t2i"), ArtifactStore(folder / "store"), width=96, height=64)
+    return frames[0]
 
 
 @pytest.mark.parametrize("motion", ["static", "kenburns", "i2v"])
@@ -115,7 +121,22 @@ def test_clips_last_exactly_their_duration(registry, settings, tmp_path, keyfram
     assert info.video_codec == "h264" and info.pix_fmt == "yuv420p" and info.audio_codec is None
 
 
-class Exploding:
+def test_a_clip_lasts_as_long_as_its_narration_even_past_30_seconds(tmp_path, keyframe):
+    spec = ClipSpec(scene_id="a", frame=keyframe.frame, duration=31.0, motion="static")
+    clips, _ = make_clips([spec], tmp_path, ArtifactStore(tmp_path / "store"), fps=2, width=32, height=32)
+    assert ffmpeg.probe(clips[0].clip).frames == 62
+
+
+class ReadsNoText:
+    """A stand-in video model's text window: it reads no prompt, so nothing of one is cut."""
+
+    text_window = 0
+
+    def read_prompts(self, prompts):
+        return [Reading(0, 0) for _ in prompts]
+
+
+class Exploding(ReadsNoText):
     identity = "exploding"
 
     def animate(self, *args, **kwargs):
@@ -210,7 +231,7 @@ def test_ffmpeg_timeout_kills_the_process(tmp_path):
 def test_the_i2v_guidance_setting_reaches_the_model(settings, tmp_path, keyframe):
     seen = []
 
-    class Recording:
+    class Recording(ReadsNoText):
         identity = "recording"
 
         def animate(self, image, frames, width, height, **kwargs):

@@ -13,7 +13,9 @@ from models.errors import Cancelled
 from models.registry import ModelRegistry
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore
+from pipelines.loudness import measure
 from pipelines.render import ImageOptions, MusicOptions, RenderOptions, VideoOptions, render
+from pipelines.specs import Shot
 from tests.conftest import ROOT, tiny_settings
 
 FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
@@ -78,6 +80,23 @@ def check_subtitles(result, fps: int) -> None:
     for clip in result.clips:
         assert min(abs(s - cursor) for s in starts) <= 1 / fps  # the scene's narration starts with it
         cursor += clip.duration - 0.5
+
+
+def test_the_tiny_narrator_is_heard_at_the_target_loudness(fox_render, settings):
+    integrated, true_peak = measure(fox_render.video)  # ffmpeg's ebur128, as a meter reads the film
+    assert abs(integrated - settings.loudness_lufs) <= 1.0 and true_peak <= -1.5
+
+
+def test_a_prompt_the_video_model_cuts_is_named_in_the_warnings(registry, tmp_path):
+    scene = "The keeper climbed the stairs of the lighthouse at night in a storm, soft light, watercolor. " * 4
+    board = [
+        Shot(scene_id="quay", prompt="a boat at the quay", narration="A boat came in."),
+        Shot(scene_id="stairs", prompt=scene, narration="The keeper climbed."),
+    ]
+    result = render(board, tmp_path, registry, options(video=VideoOptions(fps=8, resolution="160x96", motion="i2v")))
+    cut = [w for w in result.warnings if "the video model reads 128 tokens" in w]
+    assert len(cut) == 1 and cut[0].startswith("stairs: ")
+    assert not any("image model" in w for w in result.warnings)  # SDXL reads the prompt whole
 
 
 def test_same_seed_same_keyframes(registry, fox_render, tmp_path):

@@ -41,6 +41,7 @@ class FakeLLM:
         self.answer, self.error = answer, error
 
     def generate_json(self, messages, schema_, max_new_tokens, cancel):
+        self.asked = messages, schema_
         if self.error:
             raise self.error
         jsonschema.validate(self.answer, schema_)
@@ -60,7 +61,7 @@ def test_character_descriptions_join_the_prompts_of_their_scenes():
     board = make_storyboard("The cat ran. The boat came home.", scenes=2, llm=FakeLLM(answer))
     first, second = board.storyboard
     assert first.prompt == "a lighthouse at night"  # the look joins it at render time, from the cast
-    assert described(first, board.characters) == "a lighthouse at night; Pepper: a small black cat with a red collar"
+    assert described(first, board.characters) == "Pepper: a small black cat with a red collar; a lighthouse at night"
     assert first.characters == ["Pepper"]  # an unknown name is dropped
     assert second.prompt == "a boat in a storm" and second.negative_prompt
     assert board.characters[0].voice_description == "a purr"
@@ -83,3 +84,12 @@ def test_bad_inputs(story, scenes, message):
 
 def test_schema_fixes_the_scene_count():
     assert schema(4)["properties"]["scenes"]["minItems"] == schema(4)["properties"]["scenes"]["maxItems"] == 4
+
+
+@pytest.mark.parametrize(("window", "words", "characters"), [(77, 53, 308), (512, 358, 2000)])
+def test_the_llm_is_asked_for_prompts_within_the_image_models_window(window, words, characters):
+    llm = FakeLLM(error=RuntimeError("only the question matters"))
+    make_storyboard("The cat ran.", scenes=1, llm=llm, prompt_window=window)
+    messages, asked = llm.asked
+    assert asked["properties"]["scenes"]["items"]["properties"]["prompt"]["maxLength"] == characters
+    assert f"under {words} words" in messages[0]["content"] and f"reads {window} tokens" in messages[0]["content"]
