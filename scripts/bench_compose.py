@@ -169,7 +169,7 @@ def run_ours(plan: dict, out: Path, store: ArtifactStore, scenes: list[TimelineS
         fps=plan["fps"],
         transition_seconds=TRANSITION,
         music=MusicBed(Path(plan["music"])),
-        subtitles=True,
+        subtitles="burn",
         font=find_font(),
         store=store,
     ).encoded
