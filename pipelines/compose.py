@@ -1,11 +1,14 @@
 """Compose: clips, narration, music and subtitles into one H.264/AAC mp4, in segments.
 
 The picture is cut into bodies and joints (`pipelines.segments`), each encoded on its own (in
-parallel, kept in the artifact store) and joined with `-c copy`; the sound is mixed in one
-audio-only pass (`pipelines.soundtrack`), measured, and levelled inside the final mux's one AAC
-encode. User text (subtitles) reaches ffmpeg only through .ass files, never inside a graph.
+parallel, kept in the artifact store) and joined with `-c copy`; the sound is cut into per-shot
+stems, each mixed, measured, levelled and encoded on its own and joined the same way
+(`pipelines.soundtrack`). Subtitles are burned into the picture, or carried as a `mov_text`
+stream beside it, or both; the .srt and .vtt are written in every mode. User text reaches ffmpeg
+only through .ass files, never inside a graph.
 """
 
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -17,10 +20,11 @@ from models.cancel import CancelToken
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, partial, write_text
 from pipelines.fonts import Font, missing_glyphs
+from pipelines.loudness import RATE
 from pipelines.segments import Encoder, SegmentJob, cut, local_cues
 from pipelines.shot import TRANSITIONS as ALL_TRANSITIONS
-from pipelines.soundtrack import MusicBed, soundtrack
-from pipelines.subtitles import Cue, hold, scene_cues, srt, vtt
+from pipelines.soundtrack import PRIMING, MusicBed, soundtrack
+from pipelines.subtitles import MODES, Cue, hold, iso639_2, scene_cues, srt, vtt
 
 # Names a client may ask for, mapped to ffmpeg's xfade transitions; "none" is a straight cut.
 TRANSITIONS = {
@@ -58,7 +62,9 @@ class Composition:
     duration: float
     starts: list[float]
     warnings: list[str]
-    encoded: list[str] = field(default_factory=list)  # segments (and "soundtrack") made by this run; the rest were kept
+    encoded: list[str] = field(default_factory=list)  # segments and stems made by this run; the rest were kept
+    loudness: float = -math.inf  # the mix's integrated loudness before levelling (LUFS), summed from its stems
+    gain: float = 0.0  # dB: the levelling
 
 
 def check_transition(name: str) -> None:
@@ -145,11 +151,13 @@ def segment_jobs(
 
 
 def frame_plan(scenes: list[TimelineScene], transition_seconds: float, fps: int):
-    """Each scene's start (s), its length and its overlap with the next (frames), the film's frames."""
-    starts, overlaps, _ = timeline(scenes, transition_seconds, fps)
+    """Each scene's start (s, on its first frame), its length and its overlap with the next
+    (frames), the film's frames."""
+    _, overlaps, _ = timeline(scenes, transition_seconds, fps)
     frames = [round(scene.duration * fps) for scene in scenes]
     tails = [round(overlap * fps) for overlap in overlaps]
-    return starts, frames, tails, sum(frames) - sum(tails)
+    firsts = [sum(frames[:i]) - sum(tails[:i]) for i in range(len(scenes))]
+    return [first / fps for first in firsts], frames, tails, sum(frames) - sum(tails)
 
 
 def film_cues(scenes: list[TimelineScene], starts: list[float]) -> list[Cue]:
@@ -171,7 +179,8 @@ def compose(
     fps: int,
     transition_seconds: float = 0.5,
     music: MusicBed | None = None,
-    subtitles: bool = True,
+    subtitles: str = "burn",
+    language: str = "und",
     font: Font | None = None,
     loudness: float | None = -16.0,
     store: ArtifactStore | None = None,
@@ -180,7 +189,9 @@ def compose(
     on_progress: Callable[[float], None] | None = None,
     timeout: float = 1800.0,
 ) -> Composition:
-    """Without a `store`, segments and the soundtrack live in a scratch store for this call only."""
+    """`subtitles`: "burn", "soft", "both" or "none"; `language`: the narration's (ISO 639-1),
+    the soft stream's tag. Without a `store`, segments and stems live in a scratch store for this
+    call only."""
     if not scenes:
         raise ValueError("nothing to compose")
     for scene in scenes:
@@ -189,8 +200,10 @@ def compose(
     total = total_frames / fps
     timeout = min(timeout, 120 + 20 * total)  # far above any real encode: a stuck ffmpeg ends in minutes
     warnings: list[str] = []
+    if subtitles not in MODES:
+        raise ValueError(f"subtitles must be one of {', '.join(MODES)}")
     cues = film_cues(scenes, starts)
-    burn = subtitles and bool(cues)
+    burn, soft = subtitles in ("burn", "both") and bool(cues), subtitles in ("soft", "both") and bool(cues)
     if burn and font is None:
         raise ValueError("subtitles need a font")
     if burn and (missing := missing_glyphs(font, "".join(line for cue in cues for line in cue.lines))):
@@ -209,21 +222,43 @@ def compose(
             workers=workers,
         )
         jobs = segment_jobs(scenes, frames, tails, cues if burn else [], encoder)
-        voices = [(s.audio, start) for s, start in zip(scenes, starts, strict=True) if s.audio is not None]
+        audios = [scene.audio for scene in scenes]
+        samples = [round(start * RATE) for start in starts]
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="soundtrack") as side:
-            # The sound is mixed and measured while the picture encodes.
-            sound = side.submit(soundtrack, voices, total, music, loudness, store, cancel=cancel, timeout=timeout)
+            # The sound is mixed, measured and encoded while the picture encodes.
+            sound = side.submit(
+                soundtrack,
+                audios,
+                samples,
+                round(total * RATE),
+                music,
+                loudness,
+                store,
+                work_dir / "soundtrack.aac",
+                cancel=cancel,
+                timeout=timeout,
+            )
             files, encoded = encoder.encode_all(jobs, cancel, lambda f: report(0.9 * f))
-            sound_file, mixed = sound.result()
-            encoded += ["soundtrack"] if mixed else []
+            track = sound.result()
+        encoded += track.made
+        warnings += track.warnings
         listing = work_dir / "segments.txt"
         listing.write_text("".join(f"file '{path.resolve()}'\n" for path in files))
+        inputs = ["-f", "concat", "-safe", "0", "-i", str(listing), "-itsoffset", f"{-PRIMING:.6f}"]
+        inputs += ["-i", str(track.stream.resolve())]
+        streams = ["-map", "0:v", "-map", "1:a", "-c", "copy"]
+        if soft:  # from the burn-in's own script: the text as it is drawn, no markup of the user's read as such
+            script = work_dir / "subtitles.ass"
+            script.write_text(ass_file(cues, width, height, font.family if font else "sans-serif"), encoding="utf-8")
+            inputs += ["-i", str(script.resolve())]
+            streams += ["-map", "2:s", "-c:s", "mov_text", "-metadata:s:s:0", f"language={iso639_2(language)}"]
         target = partial(out)
         ffmpeg.run(
             [
-                *("-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(sound_file)),
-                *("-map", "0:v", "-map", "1:a", "-c", "copy", "-frames:v", str(total_frames)),
-                *("-t", f"{total:.4f}", "-movflags", "+faststart", str(target.resolve())),
+                *inputs,
+                *streams,
+                *("-frames:v", str(total_frames), "-t", f"{total:.4f}", "-movflags", "+faststart"),
+                str(target.resolve()),
             ],
             duration=total,
             cancel=cancel,
@@ -236,4 +271,5 @@ def compose(
         write_text(srt_path, srt(cues))
         write_text(vtt_path, vtt(cues))
     report(1.0)
-    return Composition(out, srt_path if cues else None, total, starts, warnings, encoded)
+    subtitle_file = srt_path if cues else None
+    return Composition(out, subtitle_file, total, starts, warnings, encoded, track.loudness, track.gain)

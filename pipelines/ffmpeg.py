@@ -100,7 +100,8 @@ def run(
             if time.monotonic() > deadline:
                 timed_out = True
                 process.kill()
-            time.sleep(POLL_SECONDS)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # returns as soon as ffmpeg exits
+                process.wait(POLL_SECONDS)
     except BaseException:
         process.kill()
         process.wait()
@@ -137,12 +138,13 @@ class MediaInfo:
 VIDEO = re.compile(r"Stream #\S+.*?: Video: (\w+)[^,]*(?:\([^)]*\))?, (\w+)(?:\([^)]*\))?, (\d+)x(\d+)")
 FPS = re.compile(r"([\d.]+) fps")
 AUDIO = re.compile(r"Stream #\S+.*?: Audio: (\w+).*?, (\d+) Hz")
+DECODED = ("-map", "0:v?", "-map", "0:a?")  # a subtitle stream is not decoded to measure a file
 
 
 def probe(path: Path) -> MediaInfo:
     """Codec, size, fps and exact duration (by decoding) of a media file; ffprobe is not shipped."""
     result = subprocess.run(
-        [binary(), "-hide_banner", "-nostdin", "-i", str(path), "-map", "0", "-f", "null", "-"],
+        [binary(), "-hide_banner", "-nostdin", "-i", str(path), *DECODED, "-f", "null", "-"],
         capture_output=True,
         text=True,
         errors="replace",

@@ -2,8 +2,9 @@
 and every check that needs no model, each naming the request field it came from."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pipelines import clips as clips_stage
 from pipelines.compose import check_transition
@@ -15,6 +16,7 @@ from pipelines.specs import FrameSpec, InvalidInput, Shot, blame, check_scene_id
 from pipelines.story_writer import Topic
 from pipelines.story_writer import check_inputs as check_topic
 from pipelines.storyboard import check_inputs as check_story
+from pipelines.subtitles import MODES
 
 KEYFRAME_SIZES = {"16:9": "768x432", "9:16": "432x768", "1:1": "512x512"}
 MAX_SHOTS = 64
@@ -54,8 +56,14 @@ class RenderOptions(BaseModel):
     voice: str | None = None
     speed: float = 1.0
     music: MusicOptions | None = None
-    subtitles: bool = True
+    subtitles: Literal[MODES] = "burn"
     aspect: str = "16:9"
+
+    @field_validator("subtitles", mode="before")
+    @classmethod
+    def _subtitle_mode(cls, value):
+        """The API's booleans: true burns the subtitles in (as before there were modes), false has none."""
+        return {True: "burn", False: "none"}.get(value, value) if isinstance(value, bool) else value
 
 
 def check_source(source: Source, options: RenderOptions) -> None:

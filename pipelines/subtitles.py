@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from pipelines.text import CJK, clean, sentences
 
+MODES = ("burn", "soft", "both", "none")  # in the picture, a stream beside it (mov_text), both, neither
+ISO_639_2 = {"en": "eng", "zh": "zho"}  # the storyboard's languages, as an mp4 stream's language tag
 LATIN_CHARS, CJK_CHARS = 42, 16
 MAX_LINES = 2
 MIN_SECONDS = 5 / 6
@@ -21,6 +23,10 @@ class Cue:
     start: float
     end: float
     lines: list[str]
+
+
+def iso639_2(language: str) -> str:
+    return ISO_639_2.get(language, "und")
 
 
 def is_cjk(text: str) -> bool:

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from pipelines.render_options import MAX_SHOTS
 from pipelines.shot import SceneId, Seed, ShotCore, fields_of, view
@@ -13,8 +13,18 @@ from server.schemas import (
     RenderOptionsCreate,
     Story,
     Style,
+    SubtitleMode,
     TopicCreate,
 )
+
+
+class ProjectOptionsCreate(RenderOptionsCreate):
+    """A project's render options: as /render's, but its subtitles are a stream beside the picture
+    unless asked for otherwise (the studio's player shows them from the .vtt, once)."""
+
+    subtitles: StrictBool | SubtitleMode = Field(
+        "soft", description=RenderOptionsCreate.model_fields["subtitles"].description
+    )
 
 
 class ProjectCreate(Body):
@@ -26,13 +36,13 @@ class ProjectCreate(Body):
     document: DataFile | None = None
     style: Style | None = None
     language: Literal["auto", "zh", "en"] = "auto"
-    options: RenderOptionsCreate = Field(default_factory=RenderOptionsCreate)
+    options: ProjectOptionsCreate = Field(default_factory=ProjectOptionsCreate)
 
 
 class ProjectUpdate(Body):
     title: str | None = Field(None, max_length=200)
     style: Style | None = None
-    options: RenderOptionsCreate | None = None
+    options: ProjectOptionsCreate | None = None
 
 
 EDITABLE = tuple(name for name in ShotCore.model_fields if name != "bgm")  # the mood is the planner's

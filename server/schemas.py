@@ -9,6 +9,7 @@ from pipelines.render_options import MAX_FADE_SECONDS, MAX_SHOTS
 from pipelines.shot import CharacterCore, Motion, Narration, SceneId, Seed, ShotCore, Transition, fields_of, view
 from pipelines.story_writer import MAX_DETAIL_CHARS, MAX_TOPIC_CHARS
 from pipelines.storyboard import MAX_SCENES, MAX_STORY_CHARS
+from pipelines.subtitles import MODES
 
 FINISHED = ("done", "error", "cancelled")
 STATUSES = ("pending", "running", "paused", *FINISHED)
@@ -17,6 +18,7 @@ MAX_ITEMS = 64  # scenes in one /frames, /clips or /narration request
 Story = Annotated[str, Field(min_length=1, max_length=MAX_STORY_CHARS)]
 Style = Annotated[str, Field(max_length=200)]
 Kind = Literal["storyboard", "frames", "clips", "narration", "render"]
+SubtitleMode = Literal[MODES]
 Status = Literal[STATUSES]
 
 
@@ -189,7 +191,11 @@ class RenderOptionsCreate(Body):
     voice: str | None = Field(None, max_length=100)
     speed: float = Field(1.0, ge=0.5, le=2.0)
     music: StrictBool | MusicCreate = False
-    subtitles: StrictBool = True
+    subtitles: StrictBool | SubtitleMode = Field(
+        True,
+        description='"burn" (true): drawn into the picture; "soft": a language-tagged mov_text stream in the mp4, '
+        'the picture clean; "both"; "none" (false). The .srt and .vtt are written in every mode.',
+    )
     aspect: Literal["16:9", "9:16", "1:1"] = "16:9"
 
 

@@ -34,7 +34,9 @@ STALES = {  # an edited field -> the artifacts of its shot that must be made aga
     "emotion": set(),
 }
 MADE_BY = {"keyframe": "frames", "narration": "narration", "clip": "clips"}  # artifact -> render stage
-OPTION_STALES = {  # a changed render option -> the artifacts of every shot it stales
+# A changed render option -> the artifacts of every shot it stales. An option not named here
+# (subtitles, music) changes only the composition: nothing per shot is made again.
+OPTION_STALES = {
     "image": {"keyframe", "clip"},
     "aspect": {"keyframe", "clip"},
     "voice": {"narration", "clip"},

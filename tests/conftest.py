@@ -1,5 +1,7 @@
 """Shared fixtures: the tiny weights (built once, offline) and settings pointing at them."""
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,9 +14,16 @@ import make_tiny_weights  # noqa: E402
 
 from models.device import placement_from  # noqa: E402
 from models.registry import ModelRegistry  # noqa: E402
+from pipelines import ffmpeg  # noqa: E402
 from settings import Settings  # noqa: E402
 
 TINY = ROOT / "weights" / "tiny"
+
+
+def subtitle_streams(path: Path) -> list[tuple[str, str]]:
+    """(language, codec) of each subtitle stream in a file, as ffmpeg reads it (no ffprobe is shipped)."""
+    report = subprocess.run([ffmpeg.binary(), "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    return re.findall(r"Stream #\d+:\d+(?:\[\w+\])?\((\w+)\): Subtitle: (\w+)", report)
 
 
 @pytest.fixture(scope="session")

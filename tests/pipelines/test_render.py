@@ -16,7 +16,7 @@ from pipelines.artifact_store import ArtifactStore
 from pipelines.loudness import measure
 from pipelines.render import ImageOptions, MusicOptions, RenderOptions, VideoOptions, render
 from pipelines.specs import Shot
-from tests.conftest import ROOT, tiny_settings
+from tests.conftest import ROOT, subtitle_streams, tiny_settings
 
 FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
 LIGHTHOUSE = (ROOT / "samples" / "lighthouse.en.txt").read_text()
@@ -135,10 +135,11 @@ def test_vertical_render_with_rules_and_music_warning(tmp_path):
         LIGHTHOUSE,
         tmp_path / "task",
         registry,
-        options(aspect="9:16", music=MusicOptions(), video=VideoOptions(fps=8, resolution="480p")),
+        options(aspect="9:16", music=MusicOptions(), video=VideoOptions(fps=8, resolution="480p"), subtitles="soft"),
     )
     info = ffmpeg.probe(result.video)
     assert (info.width, info.height) == (480, 854)
+    assert subtitle_streams(result.video) == [("eng", "mov_text")]  # the storyboard's language
     check_subtitles(result, fps=8)  # English: 42 characters a line
     assert any("rule-based" in w for w in result.warnings)
     assert any("S2V_MUSIC_DIR" in w for w in result.warnings)

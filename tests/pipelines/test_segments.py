@@ -1,5 +1,6 @@
 """Composition in segments: exact frame counts, narration on its scene's first frame, no seam at the
-joins, and a one-shot edit that encodes that shot's body and its two joints and nothing else."""
+joins, a one-shot edit that encodes that shot's body and its two joints (and its sound's stem) and
+nothing else, and subtitles burned in, carried as a stream, or both, from the same segments."""
 
 import itertools
 import subprocess
@@ -16,6 +17,7 @@ from pipelines.compose import TimelineScene, compose
 from pipelines.fonts import find_font
 from pipelines.segments import cut
 from pipelines.specs import ClipSpec
+from tests.conftest import subtitle_streams
 
 WIDTH, HEIGHT, FPS, RATE = 160, 96, 12, 48000
 
@@ -98,7 +100,9 @@ def test_frames_sync_and_seams(tmp_path, film):
     info = ffmpeg.probe(result.video)
     assert (info.video_codec, info.audio_codec, info.pix_fmt) == ("h264", "aac", "yuv420p")
     assert info.duration == pytest.approx(expected / FPS, abs=0.05)
-    assert sorted(result.encoded) == ["body-0", "body-1", "body-2", "body-3", "joint-0", "joint-2", "soundtrack"]
+    segments = ["body-0", "body-1", "body-2", "body-3", "joint-0", "joint-2"]
+    stems = [f"stem-{i}{kind}" for i in range(4) for kind in ("", ".aac")]  # mixed and measured, encoded
+    assert sorted(result.encoded) == sorted(segments + stems)
 
     # Each scene's narration starts within one frame of the scene's first frame.
     audio = decoded_audio(result.video)
@@ -135,7 +139,7 @@ def test_frames_sync_and_seams(tmp_path, film):
 def test_a_one_shot_edit_encodes_three_segments(tmp_path, film):
     scenes, specs, store = film
     first = render(scenes, tmp_path / "a.mp4", store)
-    assert len(first.encoded) == 7  # six segments and the soundtrack
+    assert len(first.encoded) == 6 + 2 * 4  # six segments, four stems mixed and encoded
     again = render(scenes, tmp_path / "b.mp4", store)
     assert again.encoded == []  # everything from the store
     assert decoded_frames(again.video).tobytes() == decoded_frames(first.video).tobytes()
@@ -156,7 +160,7 @@ def test_a_one_shot_edit_encodes_three_segments(tmp_path, film):
 
     scenes[0].audio = beep(tmp_path / "v0-new.wav", 1.2, 900)  # a new line of the same length
     spoken = render(scenes, tmp_path / "e.mp4", store)
-    assert spoken.encoded == ["soundtrack"]  # pictures kept, the sound mixed again
+    assert spoken.encoded == ["stem-0", "stem-0.aac"]  # pictures and the other stems kept
 
 
 def test_an_edit_between_two_transitions_encodes_its_body_and_both_joints(tmp_path, film):
@@ -169,3 +173,51 @@ def test_an_edit_between_two_transitions_encodes_its_body_and_both_joints(tmp_pa
     edit = render(scenes, tmp_path / "b.mp4", store)
     assert sorted(edit.encoded) == ["body-1", "joint-0", "joint-1"]
     assert len(decoded_frames(edit.video)) == 4 * 24 - 18
+
+
+def test_subtitle_modes_share_their_segments(tmp_path, film):
+    """Soft subtitles are a stream beside a clean picture (the same segments as a film without
+    any); burned ones are drawn into the segments that show a line; "both" reuses both."""
+    scenes, _, store = film
+    modes = {}
+    for mode in ("none", "soft", "burn", "both"):
+        result = compose(
+            scenes, tmp_path / f"{mode}.mp4", width=WIDTH, height=HEIGHT, fps=FPS, subtitles=mode,
+            language="en", font=find_font(), store=store,
+        )  # fmt: skip
+        modes[mode] = result, decoded_frames(result.video)
+        assert result.subtitles.read_text().startswith("1\n")  # the .srt (and .vtt) in every mode
+        assert result.video.with_suffix(".vtt").read_text().startswith("WEBVTT")
+    assert subtitle_streams(modes["none"][0].video) == [] == subtitle_streams(modes["burn"][0].video)
+    assert subtitle_streams(modes["soft"][0].video) == [("eng", "mov_text")] == subtitle_streams(modes["both"][0].video)
+    assert modes["soft"][0].encoded == []  # the picture and the sound of "none", reused
+    assert modes["soft"][1].tobytes() == modes["none"][1].tobytes()  # no text in the picture
+    # Every segment here shows a line (a shot's line starts in the transition into it): all drawn again.
+    assert sorted(modes["burn"][0].encoded) == ["body-0", "body-1", "body-2", "body-3", "joint-0", "joint-2"]
+    assert modes["both"][0].encoded == [] and modes["both"][1].tobytes() == modes["burn"][1].tobytes()
+    lower = slice(HEIGHT * 6 // 10, HEIGHT)  # where the lines are drawn
+    assert psnr(modes["burn"][1][:, lower], modes["none"][1][:, lower]) < 30.0
+    carried = subprocess.run(
+        [ffmpeg.binary(), "-v", "error", "-i", str(modes["soft"][0].video), "-map", "0:s", "-f", "srt", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert [f"Line {i}." in carried for i in range(4)] == [True] * 4
+
+
+def test_a_longer_line_mixes_and_encodes_its_own_stem_only(tmp_path, film):
+    """Lengthening a shot moves every shot after it; their stems hold the same sound and are kept."""
+    scenes, specs, store = film
+    render(scenes, tmp_path / "a.mp4", store)
+    longer = specs[1].model_copy(update={"duration": 2.5, "scene_id": "s1-longer"})
+    (clip,), _ = make_clips([longer], tmp_path / "clips", store, fps=FPS, width=WIDTH, height=HEIGHT)
+    scenes[1].clip, scenes[1].duration = clip.clip, 2.5
+    scenes[1].audio = beep(tmp_path / "v1-long.wav", 1.7, 450)
+    edit = render(scenes, tmp_path / "b.mp4", store)
+    assert sorted(edit.encoded) == ["body-1", "joint-0", "stem-1", "stem-1.aac"]
+    frames = decoded_frames(edit.video)
+    assert len(frames) == 4 * 24 + 6 - 12
+    audio = decoded_audio(edit.video)  # every line still starts with its shot, the later ones 0.5 s later
+    loud = np.flatnonzero(np.abs(audio) > 0.05)
+    for start in edit.starts:
+        onset = loud[loud >= int((start - 0.2) * RATE)][0] / RATE
+        assert abs(onset - start) <= 1 / FPS, (start, onset)

@@ -75,6 +75,9 @@ CATALOGUE = [
     ("/render", {"story": "ok", "options": {"video": {"resolution": "abc"}}}, "options.video.resolution"),
     ("/render", {"story": "ok", "options": {"scene_count": 25}}, "options.scene_count"),
     ("/render", {"story": "ok", "options": {"music": "loud"}}, "options.music"),
+    ("/render", {"story": "ok", "options": {"subtitles": "soft-ish"}}, "options.subtitles"),
+    ("/render", {"story": "ok", "options": {"subtitles": 1}}, "options.subtitles"),
+    ("/render", {"story": "ok", "options": {"subtitles": "true"}}, "options.subtitles"),
 ]
 
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from pipelines import ffmpeg
+from tests.conftest import subtitle_streams
 from tests.server.conftest import serve, wait_status
 from tests.server.helpers import PROJECT_OPTIONS, files_of, local, rendered
 
@@ -151,6 +152,7 @@ def test_projects_belong_to_their_key(registry, tmp_path):
         ({"document": "/data/uploads/up_0000000000000000.txt"}, "document"),
         ({"story": "   "}, "story"),
         ({"story": STORY, "options": {"video": {"fps": 0}}}, "options.video.fps"),
+        ({"story": STORY, "options": {"subtitles": "hard"}}, "options.subtitles"),
     ],
 )
 def test_bad_projects_name_their_field(client, body, field):
@@ -194,3 +196,16 @@ def test_regenerating_a_keyframe_keeps_the_shot_s_narration(client):
     after = client.get(f"/projects/{pid}").json()["shots"][0]
     assert after["keyframe"] != before["keyframe"] and after["audio"] and after["stale"] == ["clip"]
     assert local(client, after["audio"]).read_bytes() == local(client, before["audio"]).read_bytes()
+
+
+def test_a_project_s_subtitles_are_a_stream_and_changing_them_makes_no_shot_again(client):
+    project = created_project(client)
+    pid = project["project_id"]
+    assert project["options"]["subtitles"] == "soft"  # the default of a project (/render's is true: burned in)
+    soft = rendered(client, pid)["renders"][-1]
+    assert subtitle_streams(local(client, soft["video"])) == [("eng", "mov_text")]
+    assert client.get(soft["subtitles_vtt"]).text.startswith("WEBVTT")  # the player's track
+    changed = client.patch(f"/projects/{pid}", json={"options": {**PROJECT_OPTIONS, "subtitles": "burn"}}).json()
+    assert changed["options"]["subtitles"] == "burn" and all(shot["stale"] == [] for shot in changed["shots"])
+    burned = rendered(client, pid)["renders"][-1]
+    assert burned["shots_made"] == [] and subtitle_streams(local(client, burned["video"])) == []
