@@ -59,6 +59,7 @@ class Composition:
     starts: list[float]
     warnings: list[str]
     encoded: list[str] = field(default_factory=list)  # segments (and "soundtrack") made by this run; the rest were kept
+    cues: list[Cue] = field(default_factory=list)  # the film's subtitles, in its time
 
 
 def check_transition(name: str) -> None:
@@ -236,4 +237,4 @@ def compose(
         write_text(srt_path, srt(cues))
         write_text(vtt_path, vtt(cues))
     report(1.0)
-    return Composition(out, srt_path if cues else None, total, starts, warnings, encoded)
+    return Composition(out, srt_path if cues else None, total, starts, warnings, encoded, cues)
