@@ -141,7 +141,10 @@ ExportFormat = Literal[FORMATS]
 
 
 class TimelineImportCreate(Body):
-    timeline: DataFile = Field(description="an uploaded timeline (POST /uploads, kind `timeline`)")
+    timeline: DataFile = Field(
+        description="an uploaded timeline (POST /uploads, kind `timeline`)",
+        examples=["/data/uploads/up_0a1b2c3d4e5f6a7b.otio"],
+    )
 
 
 class TimelineImportPublic(BaseModel):

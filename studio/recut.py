@@ -15,7 +15,7 @@ from typing import Literal
 from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pipelines.manifest import RenderManifest
 from pipelines.otio_timeline import KEY
@@ -35,7 +35,7 @@ class Applied(BaseModel):
 
     shot_id: str
     field: Literal["index", "duration"]
-    before: int | float | None
+    before: int | float | None = Field(description="its position, or its duration (null: its narration's)")
     after: int | float | None
 
 

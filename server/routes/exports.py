@@ -32,7 +32,14 @@ def export_render(
     render_id: str,
     request: Request,
     owner: Caller,
-    format: Annotated[ExportFormat, Query(description="otioz, fcp7xml (Premiere, Resolve), fcpxml, edl, jianying")],
+    format: Annotated[
+        ExportFormat,
+        Query(
+            description="otioz (OpenTimelineIO bundle), fcp7xml (Premiere, Resolve), fcpxml (Final Cut Pro), "
+            "edl (CMX 3600), jianying (a Jianying draft); the timecode formats (fcp7xml, fcpxml, edl) need a "
+            "render at 24, 25, 30, 48, 50 or 60 fps"
+        ),
+    ],
 ):
     """The render as an editor's timeline with its media: built on the first request, kept after."""
     project = owned_project(request, project_id, owner)

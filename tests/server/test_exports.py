@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 
+import client_projects  # scripts/ is on the path (tests/conftest.py)
 import opentimelineio as otio
 import pytest
 
@@ -93,6 +94,15 @@ def test_an_export_is_built_once_and_kept(client, film):
     made = kept.stat()
     assert export(client, film, "edl").content == first == kept.read_bytes()
     assert (kept.stat().st_ino, kept.stat().st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
+
+
+def test_the_command_line_exports_and_an_unchanged_export_imports_as_no_change(client, film, tmp_path, capsys):
+    pid, out = film["project_id"], tmp_path / "film.otioz"
+    command = client_projects.parser().parse_args(["export", pid, "--format", "otioz", "--out", str(out)])
+    assert client_projects.run(client, command) == 0 and zipfile.is_zipfile(out)
+    assert client_projects.run(client, client_projects.parser().parse_args(["import", pid, str(out)])) == 0
+    assert "->" not in capsys.readouterr().out  # nothing applied
+    assert client.get(f"/projects/{pid}").json()["shots"] == film["shots"]
 
 
 def test_exports_that_cannot_be_made_say_why(client, film):
