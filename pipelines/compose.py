@@ -65,6 +65,7 @@ class Composition:
     encoded: list[str] = field(default_factory=list)  # segments and stems made by this run; the rest were kept
     loudness: float = -math.inf  # the mix's integrated loudness before levelling (LUFS), summed from its stems
     gain: float = 0.0  # dB: the levelling
+    cues: list[Cue] = field(default_factory=list)  # the film's subtitles, in its time
 
 
 def check_transition(name: str) -> None:
@@ -272,4 +273,4 @@ def compose(
         write_text(vtt_path, vtt(cues))
     report(1.0)
     subtitle_file = srt_path if cues else None
-    return Composition(out, subtitle_file, total, starts, warnings, encoded, track.loudness, track.gain)
+    return Composition(out, subtitle_file, total, starts, warnings, encoded, track.loudness, track.gain, cues=cues)

@@ -24,6 +24,7 @@ from pipelines.context import Progress, StageContext
 from pipelines.dialogue import cast_voices
 from pipelines.fonts import Font, find_font
 from pipelines.frames import scene_seed
+from pipelines.manifest import RenderManifest, manifest_of
 from pipelines.music import background, load_music, music_bed
 from pipelines.narration import duration_of
 from pipelines.planning import plan
@@ -60,6 +61,7 @@ class RenderResult(BaseModel):
     warnings: list[str]
     timings: dict[str, float]
     designs: dict[str, Path] = {}
+    manifest: RenderManifest  # what the film used, frame by frame
 
 
 @dataclass
@@ -263,13 +265,14 @@ def finish(made: Generated, ctx: StageContext, options: RenderOptions) -> Render
     warnings, timings = list(made.warnings), dict(made.timings)
     started, progress = time.perf_counter(), ctx.stage("compose")
     music = music_bed(options.music, made.music, warnings)
+    scenes = [
+        TimelineScene(
+            c.clip, c.duration, s.transition or options.video.transition, a.audio, a.duration, s.narration, a.cues
+        )
+        for s, c, a in zip(shots, clips, audios, strict=True)
+    ]
     composition = compose(
-        [
-            TimelineScene(
-                c.clip, c.duration, s.transition or options.video.transition, a.audio, a.duration, s.narration, a.cues
-            )
-            for s, c, a in zip(shots, clips, audios, strict=True)
-        ],
+        scenes,
         ctx.task_dir / "final.mp4",
         width=made.width,
         height=made.height,
@@ -287,6 +290,18 @@ def finish(made: Generated, ctx: StageContext, options: RenderOptions) -> Render
     )
     warnings += composition.warnings
     timings["compose"] = time.perf_counter() - started
+    # 9. What the film used, frame by frame: an editor's timeline is built from it.
+    manifest = manifest_of(
+        [s.scene_id for s in shots],
+        scenes,
+        [dialogue(s, made.storyboard.characters) for s in shots],
+        composition.cues,
+        music,
+        fps=options.video.fps,
+        width=made.width,
+        height=made.height,
+        transition_seconds=made.overlap,
+    )
     return RenderResult(
         video=composition.video,
         subtitles=composition.subtitles,
@@ -299,6 +314,7 @@ def finish(made: Generated, ctx: StageContext, options: RenderOptions) -> Render
         warnings=warnings,
         timings={k: round(v, 3) for k, v in timings.items()},
         designs=made.designs,
+        manifest=manifest,
     )
 
 

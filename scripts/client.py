@@ -7,7 +7,7 @@ Waits for /readyz, submits /render with an Idempotency-Key derived from the stor
 it again and it reattaches to the same task), follows /tasks/<id>/events, prints the video URL and,
 with --out, downloads the mp4 and its .srt. Ctrl-C cancels the task.
 
-`client.py project ...` drives projects (new, show, edit, regenerate, render): see client_projects.py.
+`client.py project ...` drives projects (new, show, edit, regenerate, render, export, import): see client_projects.py.
 """
 
 import argparse

@@ -6,6 +6,8 @@ python scripts/client.py project edit PROJECT SHOT [--prompt P] [--narration N] 
     [--motion M] [--transition T] [--title T]
 python scripts/client.py project regenerate PROJECT SHOT [--what keyframe narration clip] [--seed N]
 python scripts/client.py project render PROJECT [--until video] [--out FILE.mp4]
+python scripts/client.py project export PROJECT --format otioz|fcp7xml|fcpxml|edl|jianying [--render ID] [--out FILE]
+python scripts/client.py project import PROJECT CUT.otio|CUT.otioz
 
 Every command takes --url and --api-key (or S2V_URL / S2V_API_KEY) like client.py.
 """
@@ -19,6 +21,7 @@ import httpx
 from client_common import download, follow, wait_ready
 
 CAMERAS = ["static", "pan_left", "pan_right", "push_in", "pull_out", "tilt_up", "tilt_down", "orbit"]
+EXPORTS = {"otioz": ".otioz", "fcp7xml": ".zip", "fcpxml": ".zip", "edl": ".zip", "jianying": ".zip"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,6 +56,14 @@ def parser() -> argparse.ArgumentParser:
     render.add_argument("project")
     render.add_argument("--until", default="video", choices=["storyboard", "keyframes", "narration", "clips", "video"])
     render.add_argument("--out", type=Path)
+    export = commands.add_parser("export", help="a render as an editor's timeline with its media")
+    export.add_argument("project")
+    export.add_argument("--format", required=True, choices=list(EXPORTS))
+    export.add_argument("--render", help="a render id; default: the latest")
+    export.add_argument("--out", type=Path, help="default: PROJECT-FORMAT.zip (.otioz) here")
+    recut = commands.add_parser("import", help="an editor's re-cut: shot order and trimmed durations")
+    recut.add_argument("project")
+    recut.add_argument("timeline", type=Path, help="an .otio or .otioz")
     return p
 
 
@@ -120,6 +131,10 @@ def run(client: httpx.Client, args) -> int:
         shot = next(s for s in client.get(project_url).json()["shots"] if s["shot_id"] == args.shot)
         print(f"{args.shot}: take {shot['take_id']} of {len(shot['takes'])}, keyframe {shot['keyframe']}")
         return 0
+    if args.command == "export":
+        return export(client, args, project_url)
+    if args.command == "import":
+        return import_timeline(client, args, project_url)
     answer = client.post(f"{project_url}/render", json={"until": args.until})
     if answer.status_code != 202 or not finished(client, answer.json()["task_id"]):
         return refused(answer) if answer.status_code != 202 else 1
@@ -128,6 +143,46 @@ def run(client: httpx.Client, args) -> int:
     if args.until == "video" and args.out:
         download(client, project["renders"][-1]["video"], args.out)
         print(f"saved: {args.out.resolve()}")
+    return 0
+
+
+def export(client: httpx.Client, args, project_url: str) -> int:
+    """Streams the export to a file (a render's media can be large)."""
+    render_id = args.render
+    if render_id is None:
+        answer = client.get(project_url)
+        if answer.status_code != 200:
+            return refused(answer)
+        if not answer.json()["renders"]:
+            print("the project has no render yet: project render PROJECT", file=sys.stderr)
+            return 1
+        render_id = answer.json()["renders"][-1]["render_id"]
+    out = args.out or Path(f"{args.project}-{args.format}{EXPORTS[args.format]}")
+    url = f"{project_url}/renders/{render_id}/export"
+    with client.stream("GET", url, params={"format": args.format}, timeout=600) as answer:
+        if answer.status_code != 200:
+            answer.read()
+            return refused(answer)
+        with out.open("wb") as handle:
+            for chunk in answer.iter_bytes():
+                handle.write(chunk)
+    print(f"saved: {out.resolve()}")
+    return 0
+
+
+def import_timeline(client: httpx.Client, args, project_url: str) -> int:
+    with args.timeline.open("rb") as handle:
+        sent = client.post("/uploads", files={"file": (args.timeline.name, handle)})
+    if sent.status_code != 201:
+        return refused(sent)
+    answer = client.post(f"{project_url}/import", json={"timeline": sent.json()["url"]})
+    if answer.status_code != 200:
+        return refused(answer)
+    for change in answer.json()["applied"]:
+        print(f"  {change['shot_id']}: {change['field']} {change['before']} -> {change['after']}")
+    for note in answer.json()["ignored"]:
+        print(f"  ignored {note['shot_id'] or note['clip']}: {note['reason']}")
+    print_project(answer.json()["project"])
     return 0
 
 

@@ -11,7 +11,7 @@ from server import errors
 from server.auth import KeyCheck
 from server.deps import Services
 from server.limits import BodyLimit
-from server.routes import characters, files, ops, projects, shots, studio, tasks, uploads, work
+from server.routes import characters, exports, files, ops, projects, shots, studio, tasks, uploads, work
 from settings import Settings, get_settings
 
 VERSION = "0.1.0"
@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, registry: ModelRegistry | None 
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (work, uploads, projects, shots, characters, tasks, files, ops, studio):
+    for module in (work, uploads, projects, shots, characters, exports, tasks, files, ops, studio):
         app.include_router(module.router)
     studio.mount(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes)

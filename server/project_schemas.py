@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
+from pipelines.exports import FORMATS
 from pipelines.render_options import MAX_SHOTS
 from pipelines.shot import SceneId, Seed, ShotCore, fields_of, view
 from server.schemas import (
@@ -16,6 +17,7 @@ from server.schemas import (
     SubtitleMode,
     TopicCreate,
 )
+from studio.recut import Applied, Ignored
 
 
 class ProjectOptionsCreate(RenderOptionsCreate):
@@ -144,3 +146,19 @@ class ProjectPublic(BaseModel):
 class ProjectListPublic(BaseModel):
     projects: list[ProjectPublic]
     next_cursor: str | None = Field(description="pass as ?cursor= for the next, older page")
+
+
+ExportFormat = Literal[FORMATS]
+
+
+class TimelineImportCreate(Body):
+    timeline: DataFile = Field(
+        description="an uploaded timeline (POST /uploads, kind `timeline`)",
+        examples=["/data/uploads/up_0a1b2c3d4e5f6a7b.otio"],
+    )
+
+
+class TimelineImportPublic(BaseModel):
+    project: ProjectPublic
+    applied: list[Applied] = Field(description="each change made to a shot: its order (`index`) or `duration`")
+    ignored: list[Ignored] = Field(description="what changed nothing, and why: removed clips, repeated clips")

@@ -275,7 +275,7 @@ class RenderCreate(Body):
 
 class UploadPublic(BaseModel):
     url: str
-    kind: Literal["image", "audio", "document"]
+    kind: Literal["image", "audio", "document", "timeline"]
     media_type: str
     size: int
 

@@ -1,9 +1,10 @@
-"""Uploads: images, audio and documents a caller sends, checked by their content (never their name),
-kept under `DATA_DIR/uploads/` and owned by the caller's key.
+"""Uploads: images, audio, documents and editors' timelines a caller sends, checked by their content
+(never their name), kept under `DATA_DIR/uploads/` and owned by the caller's key.
 
 Images are fully decoded under a pixel cap and re-encoded as PNG (no decompression bomb, no
 metadata, upright); audio must be something ffmpeg decodes to a sound with a length; documents
-become UTF-8 text. A refused file leaves nothing behind.
+become UTF-8 text; a timeline (OpenTimelineIO JSON, or the one inside an .otioz bundle) must
+parse as one and is kept as .otio. A refused file leaves nothing behind.
 """
 
 import json
@@ -20,11 +21,13 @@ from PIL import ImageOps
 from pipelines import ffmpeg
 from pipelines.artifact_store import partial
 from pipelines.documents import NotADocument, document_text
+from pipelines.otio_timeline import BUNDLE_TIMELINE, MAX_TIMELINE_BYTES, bundle_timeline, read_timeline
 from server import paths
 
 FOLDER = "uploads"
 MAX_AUDIO_SECONDS = 3 * 3600
 HEAD_BYTES = 64
+JSON_HEAD_BYTES = 4096  # where an OpenTimelineIO file names its schema
 
 
 class Unsupported(ValueError):
@@ -36,7 +39,7 @@ class Upload:
     upload_id: str
     owner: str
     name: str  # the file's name under uploads/
-    kind: str  # image | audio | document
+    kind: str  # image | audio | document | timeline
     media_type: str
     size: int
     created_at: float
@@ -55,7 +58,7 @@ AUDIO = {"wav": "audio/wav", "mp3": "audio/mpeg", "flac": "audio/flac", "ogg": "
 
 def sniff(head: bytes, data_file: Path) -> tuple[str, str]:
     """(kind, format) from the first bytes: image png|jpeg|webp, audio wav|mp3|flac|ogg, document
-    pdf|docx|text. Raises Unsupported for anything else."""
+    pdf|docx|text, timeline otio|otioz. Raises Unsupported for anything else."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark; 0xFFFE also looks like MP3 sync
         return "document", "text"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -77,14 +80,39 @@ def sniff(head: bytes, data_file: Path) -> tuple[str, str]:
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(data_file) as archive:
-                if "word/document.xml" in archive.namelist():
-                    return "document", "docx"
+                names = archive.namelist()
+            if "word/document.xml" in names:
+                return "document", "docx"
+            if BUNDLE_TIMELINE in names:
+                return "timeline", "otioz"
         except zipfile.BadZipFile:
             pass
-        raise Unsupported("a zip archive that is not a .docx document")
+        raise Unsupported("a zip archive that is neither a .docx document nor an .otioz timeline")
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"{") and is_otio(data_file):
+        return "timeline", "otio"
     if b"\x00" not in head:
         return "document", "text"
     raise Unsupported("unsupported file type")
+
+
+def is_otio(data_file: Path) -> bool:
+    with data_file.open("rb") as handle:
+        return b'"OTIO_SCHEMA"' in handle.read(JSON_HEAD_BYTES)
+
+
+def timeline_text(received: Path, fmt: str) -> str:
+    """The timeline's JSON, checked to parse as an OpenTimelineIO timeline (ValueError if not)."""
+    if fmt == "otioz":
+        text = bundle_timeline(received)
+    else:
+        with received.open("rb") as handle:
+            data = handle.read(MAX_TIMELINE_BYTES + 1)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("the timeline is not UTF-8 text") from None
+    read_timeline(text)
+    return text
 
 
 def image_png(data: bytes, target: Path) -> None:
@@ -135,6 +163,10 @@ class Uploads:
                 name, media_type = f"{upload_id}.png", "image/png"
                 target = self.folder / name
                 image_png(received.read_bytes(), partial(target))
+            elif kind == "timeline":
+                name, media_type = f"{upload_id}.otio", "application/json"
+                target = self.folder / name
+                partial(target).write_text(timeline_text(received, fmt), encoding="utf-8")
             elif kind == "audio":
                 name, media_type = f"{upload_id}.{fmt}", AUDIO[fmt]
                 target = self.folder / name

@@ -18,6 +18,7 @@ from pipelines.fonts import find_font
 from pipelines.frames import scene_seed
 from studio.cast import adopt_cast
 from studio.edits import set_file, shot_from_scene, take_for
+from studio.exports import keep_manifest
 from studio.files import PREFIX, url_of
 from studio.project import Project, RenderVersion
 from studio.store import ProjectStore
@@ -148,6 +149,7 @@ def finish_project_render(work: ProjectWork, out, carried: list, given_cast: lis
             version.subtitles = work.keep(out.subtitles, folder / "final.srt")
             version.subtitles_vtt = work.keep(out.subtitles.with_suffix(".vtt"), folder / "final.vtt")
         version.shots_made = [s.shot_id for s in project.shots if s.shot_id in work.made_shots]
+        keep_manifest(work.store, folder, out.manifest, project)  # what an editor's timeline is built from
         project.renders.append(version)
         project.status, project.error = "rendered", None
         refresh_contact_sheet(work, project)

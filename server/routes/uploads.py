@@ -32,9 +32,10 @@ def received_copy(upload: UploadFile, folder: Path, limit: int) -> Path:
 
 @router.post("/uploads", status_code=201, response_model=UploadPublic, responses=RESPONSES)
 async def create_upload(request: Request, owner: Caller, uploads: UploadsDep, file: Annotated[UploadFile, File()]):
-    """An image (PNG, JPEG, WebP), a sound (WAV, MP3, FLAC, OGG) or a document (txt/md in UTF-8,
-    UTF-16 or GB18030, docx, pdf), recognised by its content. Its URL can be any shot's `frame` or
-    `audio`, a music track, or a project's document."""
+    """An image (PNG, JPEG, WebP), a sound (WAV, MP3, FLAC, OGG), a document (txt/md in UTF-8,
+    UTF-16 or GB18030, docx, pdf) or an editor's timeline (OpenTimelineIO .otio, or an .otioz
+    bundle, kept as its .otio), recognised by its content. Its URL can be any shot's `frame` or
+    `audio`, a music track, a project's document, or a timeline to import into a project."""
     limit = request.app.state.settings.max_upload_bytes
     received = await run_in_threadpool(received_copy, file, uploads.folder, limit)
     try:
@@ -43,7 +44,7 @@ async def create_upload(request: Request, owner: Caller, uploads: UploadsDep, fi
         raise ApiError(
             415,
             f"{error}: send a PNG, JPEG or WebP image, a WAV, MP3, FLAC or OGG sound, "
-            "or a txt, md, docx or pdf document",
+            "a txt, md, docx or pdf document, or an OpenTimelineIO timeline (.otio, .otioz)",
             code="unsupported_media_type",
             field="file",
         ) from None

@@ -7,6 +7,7 @@ import zipfile
 import zlib
 
 import numpy as np
+import opentimelineio as otio
 import pytest
 import soundfile
 from PIL import Image
@@ -117,6 +118,19 @@ def test_documents_become_their_text(client, data, expected):
     body = upload(client, data, "novel.txt").json()
     assert body["kind"] == "document" and body["url"].endswith(".txt"), body
     assert text_of(client, body["url"]) == expected
+
+
+def test_timelines_are_sniffed_and_kept_as_otio(client):
+    text = otio.adapters.write_to_string(otio.schema.Timeline(name="cut"), "otio_json")
+    bundle = io.BytesIO()
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("version.txt", "1.0.0")
+        archive.writestr("content.otio", text)
+    for data in ("\ufeff".encode() + text.encode(), bundle.getvalue()):
+        body = upload(client, data, "cut.bin").json()
+        assert (body["kind"], body["media_type"]) == ("timeline", "application/json") and body["url"].endswith(".otio")
+        assert otio.adapters.read_from_string(client.get(body["url"]).text, "otio_json").name == "cut"
+    assert upload(client, b'{"name": "not a timeline"}', "x.json").json()["kind"] == "document"
 
 
 def bomb() -> bytes:
