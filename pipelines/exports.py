@@ -6,6 +6,7 @@ their files into the archive: nothing is held whole in memory."""
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import opentimelineio as otio
 
@@ -62,6 +63,8 @@ def write_archive(fmt: str, manifest: RenderManifest, folder: Path, target: Path
         picture = otio.schema.Timeline(name=name, global_start_time=timeline.global_start_time)
         picture.tracks.append(timeline.video_tracks()[0].deepcopy())
         text = otio.adapters.write_to_string(picture, adapter, rate=manifest.fps)
+    elif fmt == "fcpxml":
+        text = in_event(otio.adapters.write_to_string(timeline, adapter), name)
     else:
         text = otio.adapters.write_to_string(timeline, adapter)
     with zipfile.ZipFile(target, "w") as archive:
@@ -70,6 +73,19 @@ def write_archive(fmt: str, manifest: RenderManifest, folder: Path, target: Path
             archive.writestr(f"{name}.srt", subtitles(manifest), compress_type=zipfile.ZIP_DEFLATED)
         for media in distinct(manifest.media()):
             archive.write(folder / media.path, f"{MEDIA}/{media.name}", compress_type=zipfile.ZIP_STORED)
+
+
+def in_event(text: str, name: str) -> str:
+    """FCPXML's root holds a project or clips, not both; the adapter writes both for one timeline,
+    so they go into one event, which holds either."""
+    root = ElementTree.fromstring(text)
+    event = ElementTree.Element("event", {"name": name})
+    for child in [child for child in root if child.tag not in ("import-options", "resources")]:
+        root.remove(child)
+        event.append(child)
+    root.append(event)
+    ElementTree.indent(root, "    ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n' + ElementTree.tostring(root, "unicode") + "\n"
 
 
 def subtitles(manifest: RenderManifest) -> str:

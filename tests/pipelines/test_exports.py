@@ -3,6 +3,7 @@ through their adapters, the EDL's events, the Jianying draft through pyJianYingD
 order, lengths to the frame, media inside."""
 
 import zipfile
+from xml.etree import ElementTree
 
 import opentimelineio as otio
 import pyJianYingDraft as draft
@@ -50,6 +51,13 @@ def expected_lengths(film) -> list[int]:
     return [end - first for first, end in (film.visible(i) for i in range(len(film.shots)))]
 
 
+def first_timeline(read) -> otio.schema.Timeline:
+    """FCPXML reads back as an event (a collection) holding the project's timeline."""
+    if isinstance(read, otio.schema.Timeline):
+        return read
+    return read.find_children(descended_from_type=otio.schema.Timeline)[0]
+
+
 def test_the_otio_bundle(film, exported):
     timeline = otio.adapters.read_from_file(str(exported["otioz"] / "content.otio"))
     video = timeline.video_tracks()[0]
@@ -66,7 +74,7 @@ def test_the_otio_bundle(film, exported):
     ("fmt", "adapter", "suffix"), [("fcp7xml", "fcp_xml", ".xml"), ("fcpxml", "fcpx_xml", ".fcpxml")]
 )
 def test_final_cut_xml(film, exported, fmt, adapter, suffix):
-    timeline = otio.adapters.read_from_file(str(exported[fmt] / f"film{suffix}"), adapter)
+    timeline = first_timeline(otio.adapters.read_from_file(str(exported[fmt] / f"film{suffix}"), adapter))
     video = timeline.video_tracks()[0]
     assert [clip.name for clip in video.find_clips()] == ["s1", "s2", "s3"]
     assert picture_lengths(video) == expected_lengths(film)
@@ -77,6 +85,12 @@ def test_final_cut_xml(film, exported, fmt, adapter, suffix):
     assert (exported[fmt] / "film.srt").read_text(encoding="utf-8").count("-->") == len(film.cues)
     markers = list(timeline.tracks.markers) + [m for clip in video.find_clips() for m in clip.markers]
     assert len(markers) == len(film.cues)
+
+
+def test_fcpxml_keeps_its_project_and_clips_in_one_event(exported):
+    root = ElementTree.parse(exported["fcpxml"] / "film.fcpxml").getroot()
+    assert [child.tag for child in root] == ["resources", "event"]
+    assert {child.tag for child in root.find("event")} == {"asset-clip", "project"}
 
 
 def test_the_edl(film, exported):

@@ -75,7 +75,8 @@ def test_every_export_of_a_render_reads_back(client, film):
         assert films["otioz"].read(clip.media_reference.target_url) == local(client, shot["clip"]).read_bytes()
     xml = otio.adapters.read_from_string(films["fcp7xml"].read("The-keeper.xml").decode(), "fcp_xml")
     assert len(xml.video_tracks()[0].find_clips()) == len(shots) and xml.duration() == timeline.duration()
-    fcpx = otio.adapters.read_from_string(films["fcpxml"].read("The-keeper.fcpxml").decode(), "fcpx_xml")
+    event = otio.adapters.read_from_string(films["fcpxml"].read("The-keeper.fcpxml").decode(), "fcpx_xml")
+    fcpx = event.find_children(descended_from_type=otio.schema.Timeline)[0]  # the project, in its event
     assert len(fcpx.video_tracks()[0].find_clips()) == len(shots) and fcpx.duration() == timeline.duration()
     edl = otio.adapters.read_from_string(films["edl"].read("The-keeper.edl").decode(), "cmx_3600", rate=24)
     assert edl.duration() == timeline.duration()
