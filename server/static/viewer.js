@@ -171,5 +171,31 @@ function drawDownloads(box, project, render, n, latest) {
     link(render.video, `${base}.mp4`, t("downloadVideo"), "download-video"),
     render.subtitles ? link(render.subtitles, `${base}.srt`, t("downloadSubtitles"), "download-subtitles") : null,
     link(`/tasks/${render.task_id}/archive`, `${base}.zip`, t("archive"), "download-archive"),
+    exportMenu(project, render, base, link),
+  );
+}
+
+// The render as an editor's timeline with its media (built by the server on the first request).
+const EXPORTS = [
+  ["otioz", ".otioz"],
+  ["fcp7xml", ".zip"],
+  ["fcpxml", ".zip"],
+  ["edl", ".zip"],
+  ["jianying", ".zip"],
+];
+
+function exportMenu(project, render, base, link) {
+  const path = (format) => `/projects/${project.project_id}/renders/${render.render_id}/export?format=${format}`;
+  return h(
+    "details",
+    { class: "export-menu", id: "export-menu" },
+    h("summary", { class: "button" }, t("exportTo")),
+    h(
+      "ul",
+      { "aria-label": t("exportTo") },
+      EXPORTS.map(([format, suffix]) =>
+        h("li", {}, link(path(format), `${base}-${format}${suffix}`, t(`export_${format}`), `export-${format}`)),
+      ),
+    ),
   );
 }

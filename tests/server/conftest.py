@@ -1,9 +1,12 @@
 """Helpers for driving the real app (lifespan, worker, SQLite) on the tiny weights."""
 
 import contextlib
+import shutil
+import signal
 import threading
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from models.registry import ModelRegistry
@@ -95,3 +98,29 @@ class GatedRegistry(ModelRegistry):
         self.gate.opened.clear()
         self.gate.entered.clear()
         return self.gate
+
+
+@pytest.fixture
+def studio_server(tiny_weights, tmp_path, request):
+    """A `python -m server` for one browser test (with API keys when the test asks)."""
+    from tests.server.helpers import Server, server_env  # the helpers use this module's
+
+    env = server_env(tiny_weights, tmp_path / "data", tts_backend="espeak", api_keys=getattr(request, "param", ""))
+    with open(tmp_path / "server.log", "wb") as log:
+        process = Server(env, log)
+        process.start()
+        yield process
+        process.stop(signal.SIGTERM)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium, driven by Playwright."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
+        )
+        yield chromium
+        chromium.close()

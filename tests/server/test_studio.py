@@ -2,53 +2,14 @@
 on the tiny weights: create a project, watch the cards fill in, edit a shot, regenerate its keyframe,
 render, play the film; with API keys off and on; no console errors, no failed requests."""
 
-import shutil
-import signal
-
 import pytest
 
 from tests.conftest import ROOT
-from tests.server.helpers import Server, server_env
+from tests.server.browser import needs_chromium, watched_page
 
-playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (scripts/setup.sh installs it)"
-)
+pytestmark = needs_chromium
 STORY = "The keeper climbed the stairs at dusk. He lit the great lamp. A small boat turned toward the light."
 SCREENSHOT = ROOT / "docs" / "studio-project.png"
-
-
-@pytest.fixture
-def server(tiny_weights, tmp_path, request):
-    env = server_env(tiny_weights, tmp_path / "data", tts_backend="espeak", api_keys=getattr(request, "param", ""))
-    with open(tmp_path / "server.log", "wb") as log:
-        process = Server(env, log)
-        process.start()
-        yield process
-        process.stop(signal.SIGTERM)
-
-
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as driver:
-        chromium = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
-        )
-        yield chromium
-        chromium.close()
-
-
-def watched_page(browser, viewport=(1280, 720)):
-    """A page that records console errors and failed requests."""
-    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, locale="en-US")
-    problems = []
-    # A 401 is how the page learns that it needs a key (it then asks once): not a problem.
-    page.on("console", lambda m: m.type == "error" and "401" not in m.text and problems.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: r.status >= 400 and r.status != 401 and problems.append(f"{r.status}: {r.url}"))
-    return page, problems
 
 
 def thumbnail(page, index: int) -> str:
@@ -103,27 +64,27 @@ def the_whole_flow(page, url: str, key: str | None = None) -> None:
     page.wait_for_function(f"document.getElementById('film').currentTime > {start} + 0.3", timeout=30_000)
 
 
-def test_the_studio_flow_without_keys(server, browser):
+def test_the_studio_flow_without_keys(studio_server, browser):
     page, problems = watched_page(browser)
-    the_whole_flow(page, server.url)
+    the_whole_flow(page, studio_server.url)
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert problems == []
 
 
-@pytest.mark.parametrize("server", ["studio-key"], indirect=True)
-def test_the_studio_flow_with_a_key(server, browser):
+@pytest.mark.parametrize("studio_server", ["studio-key"], indirect=True)
+def test_the_studio_flow_with_a_key(studio_server, browser):
     page, problems = watched_page(browser)
-    the_whole_flow(page, server.url, key="studio-key")
+    the_whole_flow(page, studio_server.url, key="studio-key")
     assert problems == []
-    with open(server.log.name, encoding="utf-8", errors="replace") as log:
+    with open(studio_server.log.name, encoding="utf-8", errors="replace") as log:
         assert "studio-key" not in log.read()  # the key travels in headers and a subprotocol, never a URL
 
 
-def test_phone_width_and_chinese(server, browser):
+def test_phone_width_and_chinese(studio_server, browser):
     page, problems = watched_page(browser, viewport=(390, 844))
-    page.goto(server.url)
+    page.goto(studio_server.url)
     page.select_option("#language", "zh")
     page.locator("#nav-new").click()
     page.get_by_role("button", name="创建").wait_for()
@@ -133,6 +94,6 @@ def test_phone_width_and_chinese(server, browser):
     error.wait_for()
     assert error.inner_text()
     assert problems == [  # the refused request itself, as the browser reports it: nothing else
-        f"400: {server.url}/projects",
+        f"400: {studio_server.url}/projects",
         "console: Failed to load resource: the server responded with a status of 400 (Bad Request)",
     ]

@@ -4,11 +4,10 @@ delete it; its errors at their fields; no console errors, no failed requests."""
 
 from PIL import Image
 
-from tests.server import test_studio as studio
+from tests.server.browser import needs_chromium, watched_page
 
 # The studio test's fixtures: a real server on the tiny weights (keys off) and Debian's Chromium.
-server, browser = studio.server, studio.browser
-pytestmark = studio.pytestmark
+pytestmark = needs_chromium
 STORY = 'Mara climbed the stairs at dusk. She said, "The lamp is lit." A small boat turned toward the light.'
 CARD = ".cast-card[data-character=Mara]"
 
@@ -69,9 +68,9 @@ def draw_a_new_design(page) -> str:
     return picture_of(page)
 
 
-def test_the_cast_panel(server, browser, tmp_path):
-    page, problems = studio.watched_page(browser)
-    new_project(page, server.url)
+def test_the_cast_panel(studio_server, browser, tmp_path):
+    page, problems = watched_page(browser)
+    new_project(page, studio_server.url)
     add_character(page)
     assert identity_of(page) == "design"
     first_design = draw_a_new_design(page)

@@ -9,10 +9,9 @@ import time
 import pytest
 
 from tests.server import studio_pages as pages
-from tests.server import test_studio as studio
+from tests.server.browser import needs_chromium
 
-pytestmark = studio.pytestmark
-browser = studio.browser
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

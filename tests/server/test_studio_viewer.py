@@ -4,14 +4,15 @@ date, plays every render, shows subtitles once, names its downloads from the tit
 timeline; a shot plays with its narration; progress is announced where you are; a paused render
 waits; a stale write is a 412 the page asks about. Both languages, no console errors."""
 
+import zipfile
+
 import pytest
 from PIL import Image
 
 from tests.server import studio_pages as pages
-from tests.server import test_studio as studio
+from tests.server.browser import needs_chromium
 
-pytestmark = studio.pytestmark
-browser = studio.browser
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def in_view(page, selector: str) -> bool:
 
 
 def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
-    project = pages.new_project(client, title="The Keeper's Long Night")
+    project = pages.new_project(client, title="The Keeper's Long Night", options={"subtitles": "burn"})
     pid = project["project_id"]
     for shot in (project["shots"][0], project["shots"][2]):  # shorter than their narration: a warning each
         client.patch(f"/projects/{pid}/shots/{shot['shot_id']}", json={"duration": 1.0})
@@ -78,6 +79,13 @@ def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the video").click()
     assert download.value.suggested_filename == "The-Keeper's-Long-Night.mp4"
+
+    # The render goes to an editor from the Export menu: an OTIO bundle named from the title.
+    page.get_by_text("Export to an editor").click()
+    with page.expect_download() as bundle:
+        page.get_by_role("link", name="OpenTimelineIO bundle (.otioz)").click()
+    assert bundle.value.suggested_filename == "The-Keeper's-Long-Night-otioz.otioz"
+    assert zipfile.is_zipfile(bundle.value.path())
 
     # Every earlier render plays.
     page.get_by_role("button", name="Play render 1").click()
