@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_real_size_weights as real  # noqa: E402
 
+from models.decoding import Decoder, resolve_mode  # noqa: E402
 from models.device import free_accelerator_memory, placement_from  # noqa: E402
 from models.i2v import ImageToVideoRuntime  # noqa: E402
 from models.llm import LLMRuntime  # noqa: E402
@@ -133,17 +134,8 @@ def bench_t2i(folder, placement, report, args, role):
 
 
 def bench_llm(folder, placement, report, args, role):
-    llm = LLMRuntime(folder, placement)
+    llm = LLMRuntime(folder, placement, decode="eager")
     report.add(loaded(role, llm))
-    counts: list[int] = []
-    decode = llm._decode
-
-    def counting(*a, **k):
-        out = decode(*a, **k)
-        counts.append(len(out))
-        return out
-
-    llm._decode = counting  # the runtime's own loop, counted
     messages = llm_messages([LINE] * 6, "watercolor")
     tokens = 16 if args.small else 256
 
@@ -158,22 +150,36 @@ def bench_llm(folder, placement, report, args, role):
             note = ""
         synchronize()
         seconds = time.perf_counter() - started
+        stats = llm.decoder.stats
         return {
             "seconds": round(seconds, 3),
-            "tokens": counts[-1],
-            "tokens_per_s": round(counts[-1] / seconds, 1),
+            "tokens": stats.tokens,
+            "tokens_per_s": round(stats.tokens / seconds, 1),
+            "decode_tokens_per_s": round(stats.tokens / stats.decode_seconds, 1),
+            "prefill_s": round(stats.prefill_seconds, 3),
             "peak_vram_gb": peak_gb(),
             "note": note,
         }
 
-    llm.generate(messages, max_new_tokens=8)  # warm-up
-    case(report, role, f"greedy decode, {tokens} tokens", lambda: rate(lambda: llm.generate(messages, tokens)))
-    case(
-        report,
-        role,
-        "6-scene storyboard JSON under llguidance",
-        lambda: rate(lambda: llm.generate_json(messages, schema(6), max_new_tokens=tokens * 4)),
-    )
+    # eager: the dynamic cache; the device's auto mode (compiled on CUDA: static cache + CUDA graphs)
+    for mode in dict.fromkeys(("eager", resolve_mode("auto", placement.device))):
+        llm.decoder = Decoder(llm.model, placement.device, mode, llm.decoder.eos)
+        started = time.perf_counter()
+        llm.generate(messages, max_new_tokens=8)  # warm-up (the compile, for the compiled mode)
+        warm = round(time.perf_counter() - started, 1)
+        case(
+            report,
+            role,
+            f"{mode}: greedy decode, {tokens} tokens",
+            lambda: rate(lambda: llm.generate(messages, tokens)),
+        )
+        case(
+            report,
+            role,
+            f"{mode}: 6-scene storyboard JSON under llguidance",
+            lambda: rate(lambda: llm.generate_json(messages, schema(6), max_new_tokens=tokens * 4)),
+            warm_up_s=warm,
+        )
 
 
 def video_plan(role: str, small: bool) -> list[tuple[str, int, int, int, int, float | None]]:
