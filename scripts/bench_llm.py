@@ -2,13 +2,19 @@
 issue 24, kept here as `reference_tokens`) and after (models/decoding.py, each mode), side by side.
 
     python scripts/bench_llm.py [--weights weights/tiny] [--modes eager static] [--tokens 300] [--repeats 3]
+                                [--storyboard 12]
 
-Overhead = ms per token of a whole decoding call minus ms of a bare forward pass (one token over a
-dynamic KV cache as long as the call's mean, eager): what the loop adds around the model (the
-grammar, the mask, picking the token, copies). A mode that runs a faster forward pass (a compiled
-one) can have a negative overhead. Runs are interleaved and each figure is the median of
-`--repeats`, as other work on a shared machine moves single runs. Prints a table with ratios and
-writes the rows to `--out` as JSON.
+Per token = (a whole decoding call minus a bare eager forward pass over its prompt) / its tokens;
+overhead = per token minus a bare forward pass of one token (eager, over a dynamic KV cache as long
+as the call's mean): what the loop adds around the model (the grammar, the mask, picking the
+token, copies). A mode that runs a faster forward pass (a compiled
+one) can have a negative overhead. On CPU the time is the calling thread's CPU time (torch runs
+on that one thread, `--threads 1`), which other work on a shared machine barely moves; wall time is
+recorded beside it. On CUDA it is wall time, synchronised. Runs are interleaved; each figure is
+the median of `--repeats`. Prints a table with ratios and writes the rows to `--out` as JSON.
+
+`--storyboard N` also times a whole N-scene storyboard in the auto mode (its scenes streamed as
+the LLM writes them): when the first scene was told, and the whole storyboard's time.
 """
 
 import argparse
@@ -34,7 +40,7 @@ from models.decoding import Decoder, resolve_mode  # noqa: E402
 from models.device import placement_from  # noqa: E402
 from models.errors import ModelError  # noqa: E402
 from models.llm import LLMRuntime  # noqa: E402
-from pipelines.storyboard import llm_messages, schema  # noqa: E402
+from pipelines.storyboard import llm_messages, make_storyboard, schema  # noqa: E402
 from settings import Settings  # noqa: E402
 
 STORY_LINES = [
@@ -76,23 +82,42 @@ def reference_tokens(runtime: LLMRuntime, messages: list[dict], json_schema: dic
     return out
 
 
+class Clock:
+    """Milliseconds of wall time and of this thread's CPU time; `cost` is the one the bench compares."""
+
+    def __init__(self, device: str):
+        self.cuda = device == "cuda"
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.thread_time()
+        return self
+
+    def __exit__(self, *exc):
+        if self.cuda:
+            torch.cuda.synchronize()
+        self.wall = (time.perf_counter() - self.wall) * 1000
+        self.cpu = (time.thread_time() - self.cpu) * 1000
+
+    @property
+    def cost(self) -> float:
+        return self.wall if self.cuda else self.cpu
+
+
 @torch.inference_mode()
-def bare_forward_ms(runtime: LLMRuntime, prompt_tokens: int, mean_length: int, count: int = 50) -> float:
-    """One eager forward pass of one token over a dynamic cache of the call's mean length."""
-    ids = torch.randint(0, runtime.tokenizer.vocab_size, (1, prompt_tokens + mean_length))
-    past = runtime.model(input_ids=ids.to(runtime.placement.device), use_cache=True).past_key_values
-    token = torch.tensor([[1]], device=runtime.placement.device)
-    started = time.perf_counter()
-    for _ in range(count):
-        runtime.model(input_ids=token, past_key_values=past, use_cache=True)
-        past.crop(-1)  # the same length every time
-    return (time.perf_counter() - started) / count * 1000
-
-
-def timed(call) -> tuple[float, int]:
-    started = time.perf_counter()
-    tokens = call()
-    return time.perf_counter() - started, tokens
+def bare_passes(runtime: LLMRuntime, prompt: torch.Tensor, mean_length: int, count: int = 50) -> tuple[Clock, Clock]:
+    """Bare eager forward passes over a dynamic cache: the prompt's (its clock), and one token's over
+    a cache of the call's mean length (the clock of `count` of them)."""
+    device = runtime.placement.device
+    with Clock(device) as prefill:
+        runtime.model(input_ids=prompt, use_cache=True)
+    ids = torch.randint(0, runtime.tokenizer.vocab_size, (1, prompt.shape[1] + mean_length), device=device)
+    past = runtime.model(input_ids=ids, use_cache=True).past_key_values
+    token = torch.tensor([[1]], device=device)
+    with Clock(device) as steps:
+        for _ in range(count):
+            runtime.model(input_ids=token, past_key_values=past, use_cache=True)
+            past.crop(-1)  # the same length every time
+    return prefill, steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tokens", type=int, default=300, help="tokens per call")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=max((os.cpu_count() or 1) - 1, 1), help="as the server sets")
+    p.add_argument("--storyboard", type=int, default=0, help="also time an N-scene storyboard, streamed")
     p.add_argument("--out", type=Path, default=ROOT / "data" / "bench" / "llm.json")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -131,27 +157,41 @@ def main(argv: list[str] | None = None) -> int:
             cases[(label, mode)] = new(mode, json_schema)
     for call in cases.values():  # warm-up (and the compile, for the compiled mode)
         call()
-    runs: dict[tuple, list[float]] = {key: [] for key in cases}
+    prompt = runtime._prompt_ids(messages)
+    runs: dict[tuple, list[tuple[float, float]]] = {key: [] for key in cases}
     counts: dict[tuple, int] = {}
-    for _ in range(args.repeats):
+    bare: list[tuple[float, float]] = []
+    for _ in range(args.repeats):  # interleaved: a busy spell on a shared machine hits every case alike
+        prefill, steps = bare_passes(runtime, prompt, args.tokens // 2)
+        bare.append((steps.cost / 50, steps.wall / 50))
         for key, call in cases.items():
-            seconds, counts[key] = timed(call)
-            runs[key].append(seconds * 1000 / counts[key])
-    prompt = runtime._prompt_ids(messages).shape[1]
-    bare = statistics.median(bare_forward_ms(runtime, prompt, args.tokens // 2) for _ in range(args.repeats))
+            with Clock(device) as clock:
+                counts[key] = call()
+            runs[key].append(((clock.cost - prefill.cost) / counts[key], (clock.wall - prefill.wall) / counts[key]))
+    step, step_wall = (statistics.median(column) for column in zip(*bare, strict=True))
     rows = []
     for (label, way), values in runs.items():
-        per_token = statistics.median(values)
-        rows.append({"call": label, "loop": way, "tokens": counts[(label, way)], "ms_per_token": round(per_token, 3)})
-        rows[-1]["overhead_ms"] = round(per_token - bare, 3)
-    print(f"bare forward pass: {bare:.3f} ms ({args.threads} thread(s), prompt {prompt} tokens)")
-    print(f"{'call':12s} {'loop':9s} {'ms/token':>9s} {'overhead':>9s} {'vs before':>10s}")
+        cost, wall = (statistics.median(column) for column in zip(*values, strict=True))
+        rows.append(
+            {
+                "call": label,
+                "loop": way,
+                "tokens": counts[(label, way)],
+                "ms_per_token": round(cost, 3),
+                "overhead_ms": round(cost - step, 3),
+                "wall_ms_per_token": round(wall, 3),
+            }
+        )
+    kind = "wall" if device == "cuda" else "thread CPU"
+    print(f"bare forward pass: {step:.3f} ms {kind} ({step_wall:.3f} wall), {args.threads} thread(s)")
+    print(f"{'call':12s} {'loop':9s} {'ms/token':>9s} {'overhead':>9s} {'vs before':>10s} {'overhead vs before':>19s}")
     for row in rows:
         before = next(r for r in rows if r["call"] == row["call"] and r["loop"] == "before")
         row["ms_per_token_ratio"] = round(row["ms_per_token"] / before["ms_per_token"], 3)
+        row["overhead_ratio"] = round(row["overhead_ms"] / before["overhead_ms"], 3)
         print(
             f"{row['call']:12s} {row['loop']:9s} {row['ms_per_token']:9.3f} {row['overhead_ms']:9.3f} "
-            f"{row['ms_per_token_ratio']:9.2f}x"
+            f"{row['ms_per_token_ratio']:9.2f}x {row['overhead_ratio']:18.2f}x"
         )
     report = {
         "date": date.today().isoformat(),
@@ -159,12 +199,42 @@ def main(argv: list[str] | None = None) -> int:
         "torch": torch.__version__,
         "threads": args.threads,
         "auto_mode": resolve_mode("auto", runtime.placement.device),
-        "bare_forward_ms": round(bare, 3),
+        "time": kind,
+        "prompt_tokens": prompt.shape[1],
+        "bare_forward_ms": round(step, 3),
         "rows": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.storyboard:
+        runtime.decoder = Decoder(runtime.model, device, report["auto_mode"], eos)
+        report["storyboard"] = streamed_storyboard(runtime, args.storyboard)
+        print(json.dumps(report["storyboard"]))
     args.out.write_text(json.dumps(report, indent=2))
     return 0
+
+
+def streamed_storyboard(runtime: LLMRuntime, scenes: int) -> dict:
+    """When each scene of an N-scene storyboard was told, against the whole storyboard's time."""
+    story = " ".join(f"On day {day} the keeper lit the lamp and watched the boats come home." for day in range(scenes))
+    told: list[float] = []
+    started = time.perf_counter()
+    board = make_storyboard(
+        story,
+        scenes=scenes,
+        llm=runtime,
+        max_new_tokens=16 * 1024,
+        on_scene=lambda scene: told.append(time.perf_counter() - started),
+    )
+    seconds = time.perf_counter() - started
+    return {
+        "scenes": scenes,
+        "by_llm": not board.warnings,
+        "tokens": runtime.decoder.stats.tokens,
+        "seconds": round(seconds, 2),
+        "first_scene_s": round(told[0], 2),
+        "first_scene_share": round(told[0] / seconds, 3),
+        "scenes_told_s": [round(t, 2) for t in told],
+    }
 
 
 if __name__ == "__main__":
