@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import llguidance
 import llguidance.torch
 import torch
-from transformers import StaticCache
+from loguru import logger
+from transformers import DynamicCache, StaticCache
 
 from models.cancel import CancelToken
 from models.errors import ModelError
@@ -99,15 +100,17 @@ class Decoder:
         self._lock = threading.Lock()
         self._caches: dict[int, StaticCache] = {}
         self._step = model.forward
+        self._stepped = False  # a step has run: a later failure is not the compile's
         if mode == "compiled":
             self._step = torch.compile(
                 model.forward, mode="reduce-overhead" if device == "cuda" else None, fullgraph=True, dynamic=False
             )
 
     def _cache(self, tokens: int):
-        """A static cache that holds `tokens`, reused across calls (reset, not reallocated)."""
+        """The eager mode's growing cache, or a static one that holds `tokens`, reused across calls
+        (reset, not reallocated). Either is filled in place by each forward pass."""
         if self.mode == "eager":
-            return None
+            return DynamicCache(config=self.model.config)
         length = max(self.standard_length, cache_length(tokens))
         if length not in self._caches:
             self._caches[length] = StaticCache(config=self.model.config, max_cache_len=length)
@@ -117,11 +120,21 @@ class Decoder:
 
     def _forward(self, ids: torch.Tensor, cache, position: torch.Tensor | None, step: bool):
         """One forward pass: the prompt's (plain: its length varies) or one token's (`step`)."""
-        forward = self._step if step else self.model.forward
-        if step and self.mode == "compiled" and self.device == "cuda":
+        args = {"input_ids": ids, "past_key_values": cache, "cache_position": position, "use_cache": True}
+        if not step:
+            return self.model.forward(**args, logits_to_keep=1).logits[0, -1].float()
+        if self.mode == "compiled" and self.device == "cuda":
             torch.compiler.cudagraph_mark_step_begin()  # the graph's outputs of the last step are consumed
-        out = forward(input_ids=ids, past_key_values=cache, cache_position=position, use_cache=True, logits_to_keep=1)
-        return out.logits[0, -1].float(), out.past_key_values
+        try:
+            out = self._step(**args, logits_to_keep=1)
+        except Exception as error:  # a compile that fails (a model or torch it does not handle) fails before running
+            if self.mode != "compiled" or self._stepped:
+                raise
+            logger.warning("LLM decode step did not compile ({}); decoding uncompiled on the static cache", error)
+            self.mode, self._step = "static", self.model.forward
+            out = self._step(**args, logits_to_keep=1)
+        self._stepped = True
+        return out.logits[0, -1].float()
 
     @staticmethod
     def _pick(logits: torch.Tensor, grammar: Grammar | None) -> torch.Tensor:
@@ -148,26 +161,28 @@ class Decoder:
             return []
         length = prompt.shape[1]
         cache = self._cache(length + max_new_tokens + 1)
-        position = None if cache is None else torch.arange(length, device=self.device)
-        logits, cache = self._forward(prompt, cache, position, step=False)
+        position = None if self.mode == "eager" else torch.arange(length, device=self.device)
+        logits = self._forward(prompt, cache, position, step=False)
         if position is not None:
             position = position[-1:] + 1
         if grammar is not None:
             grammar.upload_mask()
         token = self._pick(logits, grammar)
+        if self.device == "cuda":
+            torch.cuda.synchronize()  # the prompt's pass is timed apart
         tokens: list[int] = []
         host = torch.empty((1, 1), dtype=torch.long, pin_memory=self.device == "cuda")
+        copied = torch.cuda.Event() if self.device == "cuda" else None  # the token reached `host`
         prefilled = time.perf_counter()
         while True:
             if cancel:
                 cancel.raise_if_cancelled()
             host.copy_(token, non_blocking=True)
-            copied = torch.cuda.Event() if self.device == "cuda" else None
             if copied is not None:
                 copied.record()
             last = len(tokens) + 1 >= max_new_tokens
             if not last:  # launched before the host knows the token: the device keeps busy
-                logits, cache = self._forward(token, cache, position, step=True)
+                logits = self._forward(token, cache, position, step=True)
                 if position is not None:
                     position = position + 1
             if copied is not None:

@@ -75,3 +75,16 @@ def test_modes_and_cache_sizes():
     assert cache_length(1) == CACHE_BLOCK and cache_length(CACHE_BLOCK + 1) == 2 * CACHE_BLOCK
     with pytest.raises(ValueError, match="decode mode"):
         Decoder(torch.nn.Linear(1, 1), "cpu", "fast", set())
+
+
+def test_a_step_that_does_not_compile_decodes_uncompiled(llm):
+    messages = [{"role": "user", "content": "a fox"}]
+    expected = Decoder(llm.model, "cpu", "eager", llm.decoder.eos).decode(llm._prompt_ids(messages), 20)
+    decoder = Decoder(llm.model, "cpu", "compiled", llm.decoder.eos)
+
+    def fails(**kwargs):
+        raise RuntimeError("backend compiler failed")
+
+    decoder._step = fails
+    assert decoder.decode(llm._prompt_ids(messages), 20) == expected
+    assert decoder.mode == "static"
