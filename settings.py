@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     i2v_resolution: str = "768x512"  # i2v working size (the clip is scaled to the output after)
     i2v_guidance: float | None = Field(default=None, ge=1.0, le=20.0)  # CFG override: 1.0 for distilled checkpoints
     llm_max_new_tokens: int = Field(default=4096, ge=64)  # tokens the LLM may write for one storyboard or story
+    llm_decode: Literal["auto", "eager", "static", "compiled"] = (
+        "auto"  # auto: compiled (static KV cache, CUDA graphs) on CUDA, eager on CPU
+    )
 
     # HTTP server.
     host: str = "127.0.0.1"  # where python -m server listens (0.0.0.0 for the LAN)

@@ -32,6 +32,16 @@ def plain_attributes(runtime) -> dict:
     return found
 
 
+def drained(updates: queue.Queue, kind: str) -> Iterator[str]:
+    """The updates of `kind` waiting at the head of the queue, taken off it."""
+    while True:
+        with updates.mutex:
+            if not updates.queue or updates.queue[0][0] != kind:
+                return
+            update = updates.queue.popleft()
+        yield update[1]
+
+
 class CallRunner:
     def __init__(self, registry: LocalRegistry):
         self.registry = registry
@@ -52,7 +62,8 @@ class CallRunner:
                 token.cancel()
 
     def run(self, call_id: str, role: str, method: str, kwargs: dict) -> Iterator[tuple]:
-        """Yields ("step", i, total) while the call runs, then ("result", value); raises what it raised."""
+        """Yields ("step", i, total) and ("text", piece) while the call runs, then ("result", value);
+        raises what it raised."""
         token = CancelToken()
         with self._lock:
             if call_id in self._cancelled:
@@ -75,6 +86,8 @@ class CallRunner:
             kwargs["cancel"] = token
         if "on_step" in accepts:
             kwargs["on_step"] = lambda step, total: updates.put(("step", step, total))
+        if "on_text" in accepts:  # a storyboard's JSON streams back as it is written
+            kwargs["on_text"] = lambda piece: updates.put(("text", piece))
 
         def work() -> None:
             try:
@@ -91,6 +104,9 @@ class CallRunner:
             if update[0] == "result":
                 yield update
                 return
+            if update[0] == "text":  # every piece counts: the ones waiting go as one
+                yield ("text", update[1] + "".join(drained(updates, "text")))
+                continue
             now = time.monotonic()
             if now - sent_at >= PROGRESS_INTERVAL or update[1] == update[2]:
                 sent_at = now

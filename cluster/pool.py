@@ -28,6 +28,7 @@ from models.contracts import ROLES
 
 WATCH_INTERVAL = 1.0  # seconds between two looks at the cluster's nodes
 POLL_INTERVAL = 0.1  # seconds between two checks of a task's cancel flag while its item runs
+UPDATE_HOOKS = {"step": "on_step", "text": "on_text"}  # a slot's streamed update -> the caller's hook
 FAILED_BACKOFF = 60.0  # seconds before a slot that failed to load is tried again
 LOST = (  # what says the slot (or its node) is gone rather than that the item failed
     ray_errors.RayActorError,
@@ -243,8 +244,9 @@ class SlotPool:
             self.items_lost += 1
             self._drop(slot, reason)
 
-    def call(self, slot: Slot, item_id: str, attempt: int, role: str, method: str, kwargs: dict, cancel, on_step):
-        """One item on `slot`: its steps reach `on_step`, a cancel reaches its denoising loop."""
+    def call(self, slot: Slot, item_id: str, attempt: int, role: str, method: str, kwargs: dict, cancel, hooks: dict):
+        """One item on `slot`: its steps reach `hooks["on_step"]`, its text `hooks["on_text"]`, a cancel
+        reaches its denoising loop."""
         call_id = f"{item_id}.{attempt}"
         updates = slot.handle.run.options(num_returns="streaming").remote(call_id, role, method, kwargs)
         stopping = False
@@ -260,9 +262,9 @@ class SlotPool:
                     update = ray.get(next(updates))
                 except StopIteration:
                     raise SlotLost("the slot ended the item without a result") from None
-                if update[0] == "step":
-                    if on_step is not None:
-                        on_step(update[1], update[2])
+                if update[0] in UPDATE_HOOKS:
+                    if (hook := hooks.get(UPDATE_HOOKS[update[0]])) is not None:
+                        hook(*update[1:])
                     continue
                 with self.changed:
                     slot.items += 1

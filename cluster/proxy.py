@@ -15,6 +15,7 @@ from loguru import logger
 from models.errors import ModelError
 
 T = TypeVar("T")
+HOOKS = ("on_step", "on_text")  # a runtime's callbacks: called here, as the slot streams its updates
 
 
 class SlotLost(Exception):
@@ -67,14 +68,16 @@ class RuntimeProxy:
         def call(*args, **kwargs):
             arguments = signature.bind(None, *args, **kwargs).arguments  # None stands for self
             arguments.pop(next(iter(signature.parameters)))
-            # Local objects stay here: the slot gets a cancel flag of its own and streams its steps back.
-            cancel, on_step = arguments.pop("cancel", None), arguments.pop("on_step", None)
+            # Local objects stay here: the slot gets a cancel flag of its own and streams its steps
+            # (and an LLM's text) back.
+            cancel = arguments.pop("cancel", None)
+            hooks = {hook: arguments.pop(hook) for hook in HOOKS if hook in arguments}
             what = f"{self._role}.{name}"
             return with_retries(
                 self._pool,
                 what,
                 lambda slot, item_id, attempt: self._pool.call(
-                    slot, item_id, attempt, self._role, name, arguments, cancel, on_step
+                    slot, item_id, attempt, self._role, name, arguments, cancel, hooks
                 ),
                 cancel,
                 self._attempts,

@@ -21,6 +21,7 @@ from settings import Settings
 
 ROLES = ("llm", "t2i", "i2v", "tts")  # loaded up front; music loads on first use (only some renders ask for it)
 StepHook = Callable[[int, int], None]  # (step, total) as a denoising loop advances
+TextHook = Callable[[str], None]  # the next piece of a text as the LLM writes it
 
 
 @runtime_checkable
@@ -41,7 +42,12 @@ class LanguageModel(Runtime, Protocol):
     def generate(self, messages: list[dict], max_new_tokens: int = 512, cancel: CancelToken | None = None) -> str: ...
 
     def generate_json(
-        self, messages: list[dict], schema: dict, max_new_tokens: int = 2048, cancel: CancelToken | None = None
+        self,
+        messages: list[dict],
+        schema: dict,
+        max_new_tokens: int = 2048,
+        cancel: CancelToken | None = None,
+        on_text: TextHook | None = None,
     ) -> dict: ...
 
 

@@ -85,15 +85,21 @@ class ModelRegistry:
                     for other in list(self._models):
                         self.unload(other)
                 runtime_class = RUNTIMES[(role, self.backend(role))]
-                # The keyframe model's IP-Adapter (character identities) lives in a folder of its own.
-                options = {"ip_adapter_folder": self.settings.role_path("ip_adapter")} if role == "t2i" else {}
-                runtime = runtime_class(self.settings.role_path(role), self.placement, **options)
+                runtime = runtime_class(self.settings.role_path(role), self.placement, **self.options(role))
                 runtime.identity = self.identity(role, runtime)
                 if role == "tts":
                     self.speech = runtime
                 logger.info("loaded {} ({}) in {:.2f}s", role, runtime.name, runtime.load_seconds)
                 self._models[role] = runtime
             return self._models[role]
+
+    def options(self, role: str) -> dict:
+        """What a role's runtime takes besides its folder and placement."""
+        if role == "t2i":  # the keyframe model's IP-Adapter (character identities) lives in a folder of its own
+            return {"ip_adapter_folder": self.settings.role_path("ip_adapter")}
+        if role == "llm":
+            return {"decode": self.settings.llm_decode, "answer_tokens": self.settings.llm_max_new_tokens}
+        return {}
 
     def check_voice(self, voice: str) -> None:
         """ValueError for a voice the speech engine does not have (nothing to check before it loads)."""

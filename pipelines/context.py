@@ -1,6 +1,6 @@
 """What every stage gets besides its inputs: the models, the artifact store, the task's folder, the
-cancel token, progress and item hooks, the time limit of its ffmpeg runs and the settings. One
-object, built once per task, handed to each step (`pipelines.steps`)."""
+cancel token, progress, item and storyboard hooks, the time limit of its ffmpeg runs and the
+settings. One object, built once per task, handed to each step (`pipelines.steps`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,9 +9,12 @@ from pathlib import Path
 from models.cancel import CancelToken
 from models.contracts import Registry
 from pipelines.artifact_store import ArtifactStore
+from pipelines.specs import Character, Scene
 
 Progress = Callable[[str, float], None]  # stage, fraction
 ItemHook = Callable[[str, str, Path], None]  # scene_id (or a character's name), what it is, the file
+# A storyboard's character (seed None) or scene (with its keyframe seed), as soon as the LLM wrote it.
+WrittenHook = Callable[[Character | Scene, int | None], None]
 
 
 @dataclass
@@ -23,6 +26,7 @@ class StageContext:
     cancel: CancelToken = field(default_factory=CancelToken)
     on_progress: Progress = lambda stage, fraction: None
     on_item: ItemHook = lambda scene_id, what, path: None
+    on_written: WrittenHook = lambda part, seed: None
 
     @property
     def timeout(self) -> float:

@@ -1,11 +1,17 @@
 """What a render works from: the caller's storyboard of shots, or one the LLM plans from a story
 (writing the story first from a topic), each kept in the artifact store; and the cast, the
-storyboard's characters merged with the caller's."""
+storyboard's characters merged with the caller's.
+
+A planned storyboard's characters and scenes are told to `on_written` one by one as the LLM
+finishes each (all at once when the storyboard comes from the store), with the seeds the render
+gives them."""
 
 import hashlib
 
 from pipelines.artifact_store import ArtifactStore, key_of, write_json
 from pipelines.cast import merge_cast, seeded
+from pipelines.context import WrittenHook
+from pipelines.frames import scene_seed
 from pipelines.render_options import RenderOptions, Source
 from pipelines.specs import Character, Shot, Storyboard
 from pipelines.story_writer import Topic, WrittenStory, write_story
@@ -18,7 +24,13 @@ def _identity(runtime) -> str:
 
 
 def plan(
-    source: Source, options: RenderOptions, registry, store: ArtifactStore, cancel, cast: list[Character] = ()
+    source: Source,
+    options: RenderOptions,
+    registry,
+    store: ArtifactStore,
+    cancel,
+    cast: list[Character] = (),
+    on_written: WrittenHook = lambda part, seed: None,
 ) -> tuple:
     """The storyboard (its cast merged with the caller's `cast`), its shots, the story the LLM wrote
     (topics only), and the base seed."""
@@ -53,8 +65,17 @@ def plan(
         llm=_identity(llm),
         **window,
     )
+    base = options.image.seed if options.image.seed is not None else int(board_key[:8], 16)
+    hooks = {
+        "on_scene": lambda scene: on_written(scene, scene_seed(base, scene.scene_id)),
+        "on_character": lambda character: on_written(seeded([character], base)[0], None),
+    }
     if (found := store.find(board_key, ".json")) is not None:
         board = Storyboard.model_validate_json(found.read_text())
+        for character in board.characters:
+            hooks["on_character"](character)
+        for scene in board.storyboard:
+            hooks["on_scene"](scene)
     else:
         board = make_storyboard(
             source,
@@ -65,10 +86,10 @@ def plan(
             max_new_tokens=settings.llm_max_new_tokens,
             cancel=cancel,
             **window,
+            **hooks,
         )
         with store.making(board_key, ".json") as part:
             write_json(part, board.model_dump(mode="json"))
-    base = options.image.seed if options.image.seed is not None else int(board_key[:8], 16)
     board = board.model_copy(update={"characters": seeded(merge_cast(board.characters, list(cast)), base)})
     shots = [Shot(**scene.model_dump()) for scene in board.storyboard]
     return board, shots, written, base

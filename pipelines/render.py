@@ -152,7 +152,9 @@ def generate(
 
 def plan_shots(ctx: StageContext, source: Source, options: RenderOptions, cast, only, video_size) -> Generated:
     started, progress = time.perf_counter(), ctx.stage("storyboard")
-    board, shots, written, base_seed = plan(source, options, ctx.registry, ctx.store, ctx.cancel, cast)
+    board, shots, written, base_seed = plan(
+        source, options, ctx.registry, ctx.store, ctx.cancel, cast, on_written=ctx.on_written
+    )
     write_json(ctx.task_dir / "storyboard.json", board.model_dump(mode="json"))
     made = Generated(
         storyboard=board,

@@ -4,9 +4,15 @@ The story is cut into N balanced scenes by sentences, so every word of it is nar
 language and nothing is invented or lost. The LLM writes only what needs understanding (titles,
 English prompts, moods, the cast) under a JSON schema; with no LLM, or when it fails, a
 rule-based planner fills those in and the result says so in `warnings`.
+
+The LLM's JSON is read as it is written: each character and each scene is final as soon as its
+object closes, and `on_character` / `on_scene` hear of it then (the cast comes first, so a
+scene's characters are checked against it at once). A failure part-way keeps the scenes already
+written and plans only the rest by rules.
 """
 
 import re
+from collections.abc import Callable
 
 from loguru import logger
 
@@ -14,6 +20,7 @@ from models.cancel import CancelToken
 from models.errors import Cancelled
 from pipelines.cast import valid_name
 from pipelines.dialogue import quote_count
+from pipelines.json_stream import ArrayItems
 from pipelines.shot import CAMERAS, MAX_PROMPT_CHARS
 from pipelines.specs import Character, Scene, Storyboard
 from pipelines.text import balanced_groups, clean, detect_language, join_sentences, sentences
@@ -106,9 +113,10 @@ def split_scenes(story: str, count: int, language: str) -> list[str]:
 RULE_CAMERAS = ("push_in", "pan_right", "pull_out", "pan_left", "tilt_up", "orbit")  # varied, never jarring
 
 
-def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict], list[Character]]:
+def rule_based(texts: list[str], style: str, language: str, start: int = 0) -> list[dict]:
+    """The plan of scenes `start`, `start + 1`, ... whose texts are `texts`."""
     scenes = []
-    for index, text in enumerate(texts):
+    for index, text in enumerate(texts, start):
         first = next(iter(sentences(text)), text)
         title = first[:16] if language == "zh" else " ".join(first.split()[:6])
         words = " ".join(text.split()[:40]) if language == "en" else text[:80]
@@ -122,7 +130,7 @@ def rule_based(texts: list[str], style: str, language: str) -> tuple[list[dict],
                 "camera": RULE_CAMERAS[index % len(RULE_CAMERAS)],
             }
         )
-    return scenes, []
+    return scenes
 
 
 def llm_messages(texts: list[str], style: str, window: int = CLIP_WINDOW) -> list[dict]:
@@ -149,6 +157,46 @@ def kept_cast(found: list[Character]) -> list[Character]:
     return list(kept.values())
 
 
+def scene_of(index: int, text: str, item: dict, cast_names: set[str]) -> Scene:
+    """A planned scene (the LLM's or the rules') with its text; it names only characters of the cast."""
+    return Scene(
+        scene_id=f"s{index + 1}",
+        title=item["title"],
+        prompt=item["prompt"],
+        negative_prompt=item["negative_prompt"] or DEFAULT_NEGATIVE,
+        narration=text,
+        bgm=re.sub(r"\s+", " ", item["bgm"]).strip(),
+        characters=[name for name in dict.fromkeys(item["characters"]) if name in cast_names],
+        speakers=list(item.get("speakers", []))[: quote_count(text)],
+        camera=item["camera"],
+    )
+
+
+SceneHook = Callable[[Scene], None]
+CharacterHook = Callable[[Character], None]
+
+
+class Written:
+    """What the LLM has written so far: each character and scene as its JSON object closes."""
+
+    def __init__(self, texts: list[str], on_scene: SceneHook, on_character: CharacterHook):
+        self.texts, self.on_scene, self.on_character = texts, on_scene, on_character
+        self.cast: list[Character] = []
+        self.scenes: list[Scene] = []
+        self.items = ArrayItems(self.item)
+
+    def item(self, key: str, index: int, item: dict) -> None:
+        if key == "characters":
+            kept = kept_cast([*self.cast, Character(**item)])
+            if len(kept) > len(self.cast):  # a new valid name
+                self.cast = kept
+                self.on_character(kept[-1])
+        elif key == "scenes" and index < len(self.texts):
+            scene = scene_of(index, self.texts[index], item, {c.name for c in self.cast})
+            self.scenes.append(scene)
+            self.on_scene(scene)
+
+
 def make_storyboard(
     story: str,
     *,
@@ -159,6 +207,8 @@ def make_storyboard(
     max_new_tokens: int = 4096,
     cancel: CancelToken | None = None,
     prompt_window: int = CLIP_WINDOW,
+    on_scene: SceneHook = lambda scene: None,
+    on_character: CharacterHook = lambda character: None,
 ) -> Storyboard:
     """`prompt_window`: the tokens the image model reads at once (`Registry.prompt_window`), which
     the LLM is asked to write each prompt within."""
@@ -170,39 +220,34 @@ def make_storyboard(
     if scenes and len(texts) < scenes:
         warnings.append(f"the story has {len(texts)} sentence(s), so it makes {len(texts)} scene(s), not {scenes}")
 
-    plan, cast = None, []
+    written = Written(texts, on_scene, on_character)
     if llm is None:
         warnings.append("no LLM configured: titles and prompts come from the rule-based planner")
     else:
-        try:
-            answer = llm.generate_json(
-                llm_messages(texts, style, prompt_window), schema(len(texts), prompt_window), max_new_tokens, cancel
+        try:  # the items arrive through on_text as the JSON is written; the answer is the same JSON
+            llm.generate_json(
+                llm_messages(texts, style, prompt_window),
+                schema(len(texts), prompt_window),
+                max_new_tokens,
+                cancel,
+                written.items.feed,
             )
-            plan = answer["scenes"]
-            cast = kept_cast([Character(**c) for c in answer["characters"]])
         except Cancelled:
             raise
         except Exception as error:  # any LLM failure falls back; the render goes on
-            logger.warning("storyboard LLM failed, using rules: {}", error)
-            warnings.append("the LLM failed, so titles and prompts come from the rule-based planner")
-    if plan is None:
-        plan, cast = rule_based(texts, style, language)
-
-    names = {c.name: c.description for c in cast}
-    board = []
-    for index, (text, item) in enumerate(zip(texts, plan, strict=True)):
-        present = [name for name in dict.fromkeys(item["characters"]) if name in names]
-        board.append(
-            Scene(
-                scene_id=f"s{index + 1}",
-                title=item["title"],
-                prompt=item["prompt"],
-                negative_prompt=item["negative_prompt"] or DEFAULT_NEGATIVE,
-                narration=text,
-                bgm=re.sub(r"\s+", " ", item["bgm"]).strip(),
-                characters=present,
-                speakers=list(item.get("speakers", []))[: quote_count(text)],
-                camera=item["camera"],
+            logger.warning("storyboard LLM failed after {} scene(s), using rules: {}", len(written.scenes), error)
+            done = len(written.scenes)
+            warnings.append(
+                f"the LLM failed after {done} of {len(texts)} scenes, so the rest come from the rule-based planner"
+                if done
+                else "the LLM failed, so titles and prompts come from the rule-based planner"
             )
-        )
-    return Storyboard(storyboard=board, characters=cast, style=style, language=language, warnings=warnings)
+    done = len(written.scenes)
+    names = {c.name for c in written.cast}
+    for index, item in enumerate(rule_based(texts[done:], style, language, done), done):
+        scene = scene_of(index, texts[index], item, names)
+        written.scenes.append(scene)
+        on_scene(scene)
+    return Storyboard(
+        storyboard=written.scenes, characters=written.cast, style=style, language=language, warnings=warnings
+    )

@@ -1,6 +1,7 @@
 """Time our runtimes at the real models' sizes without the real weights (see make_real_size_weights.py).
 
     python scripts/bench_real_size.py --out data/bench/real.json [--role i2v-wan ...] [--scale tiny --small]
+    python scripts/bench_real_size.py --film --weights /tmp/real   # a whole film through the server
 
 For each role: build the random-weight folder on the GPU, load it through the runtime the server
 uses (`from_pretrained`, Placement, speed options), time the calls, delete the folder. A step
@@ -12,6 +13,7 @@ error and the next one runs. `--scale tiny --small` runs the whole plan on CPU i
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import sys
@@ -30,7 +32,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import make_real_size_weights as real  # noqa: E402
+from real_size_film import FILM_ROLES, run_film  # noqa: E402
 
+from models.decoding import Decoder, resolve_mode  # noqa: E402
 from models.device import free_accelerator_memory, placement_from  # noqa: E402
 from models.i2v import ImageToVideoRuntime  # noqa: E402
 from models.llm import LLMRuntime  # noqa: E402
@@ -133,17 +137,8 @@ def bench_t2i(folder, placement, report, args, role):
 
 
 def bench_llm(folder, placement, report, args, role):
-    llm = LLMRuntime(folder, placement)
+    llm = LLMRuntime(folder, placement, decode="eager")
     report.add(loaded(role, llm))
-    counts: list[int] = []
-    decode = llm._decode
-
-    def counting(*a, **k):
-        out = decode(*a, **k)
-        counts.append(len(out))
-        return out
-
-    llm._decode = counting  # the runtime's own loop, counted
     messages = llm_messages([LINE] * 6, "watercolor")
     tokens = 16 if args.small else 256
 
@@ -158,22 +153,36 @@ def bench_llm(folder, placement, report, args, role):
             note = ""
         synchronize()
         seconds = time.perf_counter() - started
+        stats = llm.decoder.stats
         return {
             "seconds": round(seconds, 3),
-            "tokens": counts[-1],
-            "tokens_per_s": round(counts[-1] / seconds, 1),
+            "tokens": stats.tokens,
+            "tokens_per_s": round(stats.tokens / seconds, 1),
+            "decode_tokens_per_s": round(stats.tokens / stats.decode_seconds, 1),
+            "prefill_s": round(stats.prefill_seconds, 3),
             "peak_vram_gb": peak_gb(),
             "note": note,
         }
 
-    llm.generate(messages, max_new_tokens=8)  # warm-up
-    case(report, role, f"greedy decode, {tokens} tokens", lambda: rate(lambda: llm.generate(messages, tokens)))
-    case(
-        report,
-        role,
-        "6-scene storyboard JSON under llguidance",
-        lambda: rate(lambda: llm.generate_json(messages, schema(6), max_new_tokens=tokens * 4)),
-    )
+    # eager: the dynamic cache; the device's auto mode (compiled on CUDA: static cache + CUDA graphs)
+    for mode in dict.fromkeys(("eager", resolve_mode("auto", placement.device))):
+        llm.decoder = Decoder(llm.model, placement.device, mode, llm.decoder.eos)
+        started = time.perf_counter()
+        llm.generate(messages, max_new_tokens=8)  # warm-up (the compile, for the compiled mode)
+        warm = round(time.perf_counter() - started, 1)
+        case(
+            report,
+            role,
+            f"{mode}: greedy decode, {tokens} tokens",
+            lambda: rate(lambda: llm.generate(messages, tokens)),
+        )
+        case(
+            report,
+            role,
+            f"{mode}: 6-scene storyboard JSON under llguidance",
+            lambda: rate(lambda: llm.generate_json(messages, schema(6), max_new_tokens=tokens * 4)),
+            warm_up_s=warm,
+        )
 
 
 def video_plan(role: str, small: bool) -> list[tuple[str, int, int, int, int, float | None]]:
@@ -266,24 +275,41 @@ BENCHES = {
 }
 
 
+def film_out(device_name: str) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", device_name.lower()).strip("-")
+    return ROOT / "docs" / "gpu-runs" / f"{date.today().isoformat()}-{slug}-film.json"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", type=Path, required=True, help="scratch folder for the built models")
-    p.add_argument("--out", type=Path, default=ROOT / "data" / "bench" / "real.json")
+    p.add_argument("--out", type=Path, help="default: data/bench/real.json; with --film, docs/gpu-runs/")
     p.add_argument("--role", action="append", choices=list(BENCHES), help="default: every role")
     p.add_argument("--scale", choices=list(real.CONFIGS), default="real")
     p.add_argument("--small", action="store_true", help="tiny sizes and frame counts (tests)")
     p.add_argument("--speed", action="store_true", help="also time the speed options on the video transformer")
     p.add_argument("--compiled-clip", action="store_true", help="also time the full clip with fp8 + compiled blocks")
     p.add_argument("--keep", action="store_true", help="keep the built folders")
+    p.add_argument("--film", action="store_true", help="a whole film through the server (real_size_film.py)")
+    p.add_argument("--film-t2i", choices=["t2i", "t2i-zimage", "t2i-flux2"], default="t2i", help="its keyframe model")
+    p.add_argument("--film-llm-tokens", type=int, default=1536, help="its storyboard's token budget")
+    p.add_argument("--film-limit", type=float, default=3600.0, help="seconds the film may take")
     args = p.parse_args(argv)
     placement = placement_from(Settings())
     placement = replace(placement, dtype=torch.float32 if placement.device == "cpu" else torch.bfloat16)
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    out = args.out or (film_out(name) if args.film else ROOT / "data" / "bench" / "real.json")
     report = Report(
-        args.out,
-        {"device": name, "date": date.today().isoformat(), "scale": args.scale, "torch": torch.__version__},
+        out, {"device": name, "date": date.today().isoformat(), "scale": args.scale, "torch": torch.__version__}
     )
+    if args.film:
+        try:
+            run_film(args, report, placement)
+        finally:
+            if not args.keep:
+                for folder in (*FILM_ROLES, args.film_t2i, "data"):
+                    shutil.rmtree(args.weights / folder, ignore_errors=True)
+        return 0
     for role in args.role or list(BENCHES):
         try:
             started = time.perf_counter()

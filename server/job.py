@@ -17,7 +17,7 @@ from server.schemas import RenderOptionsCreate
 from server.store import Task
 from studio.files import url_of
 from studio.project import Project
-from studio.tasks import ProjectWork, shot_file
+from studio.tasks import ProjectWork, shot_file, written
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress events of one task
 
@@ -32,7 +32,7 @@ class Job:
         self.store = jobs.artifacts.for_owner(task.owner)
         self.work = self._project_work()
         self.ctx = StageContext(
-            self.registry, self.settings, self.store, self.task_dir, cancel, self.report, self._told
+            self.registry, self.settings, self.store, self.task_dir, cancel, self.report, self._told, self._written
         )
         self._stage_started = time.perf_counter()
         self._published_at = 0.0
@@ -55,6 +55,10 @@ class Job:
     def _told(self, scene_id: str, what: str, path: Path) -> None:
         if self.work is not None:
             shot_file(self.work, scene_id, what, path)
+
+    def _written(self, part, seed: int | None) -> None:
+        if self.work is not None:
+            written(self.work, part, seed)
 
     def project_options(self, project: Project):
         """A project's render options as its renders will have them."""

@@ -15,7 +15,7 @@ from pipelines.artifact_store import write_json
 from pipelines.specs import ClipSpec, InvalidInput
 from server.prepare import frame_specs, lines_of, render_options, storyboard_options
 from server.references import cast_of, source_of
-from studio.tasks import adopt_storyboard, finish_project_part, finish_project_render
+from studio.tasks import adopt_storyboard, finish_project_part, finish_project_render, storyboard_begins
 
 Outcome = tuple[dict, list[str]]  # result and warnings
 
@@ -28,8 +28,15 @@ class Plan:
 
 def run_storyboard(job) -> Outcome:
     request = job.request
+    if job.work is not None:
+        storyboard_begins(job.work)
     board, _, written, base_seed = planning.plan(
-        source_of(request, job.resolve), storyboard_options(request), job.registry, job.store, job.cancel
+        source_of(request, job.resolve),
+        storyboard_options(request),
+        job.registry,
+        job.store,
+        job.cancel,
+        on_written=job.ctx.on_written,
     )
     warnings = list(board.warnings)
     if job.work is not None:

@@ -31,7 +31,11 @@ class ProjectLifecycle:
             self.projects.save(project)
 
     def ended(self, project_id: str, task_id: str, status: str, error: dict | None) -> None:
-        """A task ended short of done: a cancelled one leaves the shots it had ready, else an error."""
+        """A task ended short of done: a cancelled one leaves the shots it had ready, else an error. A
+        storyboard cut short leaves none: the shots written so far would not tell the whole story."""
         project = self.projects.get(project_id)
+        if project is not None and project.task_id == task_id and project.status == "storyboarding":
+            with self.projects.lock:
+                project.shots, project.characters = [], []
         ready = status == "cancelled" and project is not None and bool(project.shots)
         self.changed(project_id, task_id, "ready" if ready else "error", None if ready else error)

@@ -1,7 +1,8 @@
-"""What a task that belongs to a project does to it: its storyboard becomes the shots, each file a
-render makes joins its shot's take (with a `shot` event, so a page fills in as shots finish), and
-a finished video becomes one of the project's renders. Files are linked into the project's own
-folder (`/data/<project_id>/...`), so a project outlives the tasks that made it."""
+"""What a task that belongs to a project does to it: its storyboard becomes the shots (each one as
+soon as the LLM has written it), each file a render makes joins its shot's take (with a `shot`
+event, so a page fills in as shots finish), and a finished video becomes one of the project's
+renders. Files are linked into the project's own folder (`/data/<project_id>/...`), so a project
+outlives the tasks that made it."""
 
 import secrets
 import time
@@ -16,6 +17,7 @@ from pipelines.cast import design_id
 from pipelines.contact_sheet import make_contact_sheet
 from pipelines.fonts import find_font
 from pipelines.frames import scene_seed
+from pipelines.specs import Character, Scene
 from studio.cast import adopt_cast
 from studio.edits import set_file, shot_from_scene, take_for
 from studio.exports import keep_manifest
@@ -56,6 +58,40 @@ class ProjectWork:
     def keep(self, path: Path, target: Path) -> str:
         """A file linked into the project's folder; its URL."""
         return self.url(self.store.place(path, target))
+
+
+def storyboard_begins(work: ProjectWork) -> None:
+    """A project's storyboard starts (again, after a restart mid-way): what an earlier run had
+    written goes, as the storyboard is written anew (edits wait for it, so none is lost)."""
+    project = work.project
+    if project is None:
+        return
+    with work.projects.lock:
+        project.shots, project.characters = [], []
+        work.projects.save(project)
+
+
+def written(work: ProjectWork, part: Character | Scene, seed: int | None) -> None:
+    """A character or a scene, as soon as the LLM has written it: the streams hear of it, and while
+    the project's storyboard is being written it joins the project at once (a one-shot render's
+    project takes its shots and cast when the render ends: `adopt_rendered`)."""
+    project = work.project
+    keep = project is not None and project.status == "storyboarding"
+    if isinstance(part, Character):
+        if keep:
+            with work.projects.lock:
+                project.characters = [c for c in project.characters if c.name != part.name] + adopt_cast([part])
+                work.projects.save(project)
+        fields = part.model_dump(mode="json", include={"name", "description", "voice_description"})
+        work.publish("character", {"stage": "storyboard", **fields}, None)
+        return
+    index = None
+    if keep:
+        with work.projects.lock:
+            index = len(project.shots)
+            project.shots.append(shot_from_scene(part, seed))
+            work.projects.save(project)
+    work.publish("shot", {"stage": "storyboard", "index": index, **part.model_dump(mode="json")}, part.scene_id)
 
 
 def adopt_storyboard(work: ProjectWork, board, base_seed: int, written, designs: dict[str, Path]) -> None:

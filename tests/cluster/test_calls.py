@@ -28,6 +28,11 @@ class SlowRuntime:
                 on_step(step, steps)
         return f"made in {steps} steps"
 
+    def write(self, pieces: list[str], cancel=None, on_text=None) -> str:  # as the LLM streams its JSON
+        for piece in pieces:
+            on_text(piece)
+        return "".join(pieces)
+
     def speak(self, text: str) -> str:  # no cancel or progress arguments: none are passed
         if not text:
             raise ModelError("nothing to say")
@@ -88,3 +93,11 @@ def test_a_caller_that_stops_listening_stops_the_work():
 def test_only_plain_data_is_described():
     described = plain_attributes(SlowRuntime())
     assert described == {"identity": "slow-1", "sample_rate": 16000, "steps_run": 0}
+
+
+def test_every_piece_of_text_arrives_in_order():
+    pieces = [f"{i}," for i in range(2000)]
+    updates = list(CallRunner(Registry()).run("c7", "llm", "write", {"pieces": pieces}))
+    assert updates[-1] == ("result", "".join(pieces))
+    texts = [u[1] for u in updates if u[0] == "text"]
+    assert "".join(texts) == "".join(pieces)  # none dropped, unlike progress (pieces waiting go as one)

@@ -30,12 +30,14 @@ class FakePool:
     def lost(self, slot, item_id, what, reason):
         self.lost_slots.append(slot)
 
-    def call(self, slot, item_id, attempt, role, method, kwargs, cancel, on_step):
+    def call(self, slot, item_id, attempt, role, method, kwargs, cancel, hooks):
         self.calls.append({"attempt": attempt, "role": role, "method": method, "kwargs": kwargs, "item": item_id})
         if attempt in self.fail:
             raise SlotLost(f"slot {slot} died")
-        if on_step:
-            on_step(1, 1)
+        if "on_step" in hooks:
+            hooks["on_step"](1, 1)
+        if "on_text" in hooks:
+            hooks["on_text"]('{"a":')
         return f"{method} on slot {slot}"
 
 
@@ -81,6 +83,23 @@ def test_the_cancel_token_and_progress_hook_stay_here():
     sent = pool.calls[0]["kwargs"]
     assert sent == {"prompts": ["a fox"], "seeds": [7], "width": 64, "height": 32, "steps": 2}
     assert steps == [(1, 1)]
+
+
+class Writer:
+    def generate_json(self, messages, schema, max_new_tokens=2048, cancel=None, on_text=None):
+        raise AssertionError("a proxy never runs the local class")
+
+
+def test_an_llms_text_hook_stays_here():
+    pool, pieces = FakePool(), []
+    llm = RuntimeProxy(pool, "llm", Writer, {"identity": "q"}, 3)
+    llm.generate_json([{"role": "user", "content": "x"}], {"type": "object"}, 64, on_text=pieces.append)
+    assert pool.calls[0]["kwargs"] == {
+        "messages": [{"role": "user", "content": "x"}],
+        "schema": {"type": "object"},
+        "max_new_tokens": 64,
+    }
+    assert pieces == ['{"a":']
 
 
 def test_a_cancelled_task_takes_no_slot():

@@ -1,7 +1,10 @@
+import json
+
 import jsonschema
 import pytest
 
 from pipelines.cast import described
+from pipelines.json_stream import ArrayItems
 from pipelines.storyboard import make_storyboard, schema
 from tests.conftest import ROOT
 
@@ -37,14 +40,25 @@ def test_tiny_llm_writes_schema_valid_scenes(registry):
 
 
 class FakeLLM:
-    def __init__(self, answer=None, error=None):
-        self.answer, self.error = answer, error
+    """Writes `answer` as a schema-checked JSON text, a few characters at a time, through `on_text`
+    as the real runtime does; `error` is raised once `fail_after` characters are written."""
 
-    def generate_json(self, messages, schema_, max_new_tokens, cancel):
+    def __init__(self, answer=None, error=None, fail_after=0):
+        self.answer, self.error, self.fail_after = answer, error, fail_after
+        self.returned = False
+
+    def generate_json(self, messages, schema_, max_new_tokens, cancel, on_text=None):
         self.asked = messages, schema_
+        text = json.dumps(self.answer or {}, separators=(",", ":"))
+        if self.error:
+            text = text[: self.fail_after]
+        else:
+            jsonschema.validate(self.answer, schema_)
+        for start in range(0, len(text), 7):
+            on_text(text[start : start + 7])
         if self.error:
             raise self.error
-        jsonschema.validate(self.answer, schema_)
+        self.returned = True
         return self.answer
 
 
@@ -65,6 +79,62 @@ def test_character_descriptions_join_the_prompts_of_their_scenes():
     assert first.characters == ["Pepper"]  # an unknown name is dropped
     assert second.prompt == "a boat in a storm" and second.negative_prompt
     assert board.characters[0].voice_description == "a purr"
+
+
+SCENE = {"title": "t", "negative_prompt": "", "bgm": "calm piano", "camera": "push_in", "speakers": []}
+PEPPER = {"name": "Pepper", "description": "a small black cat", "voice_description": "a purr"}
+TWO_SCENES = {
+    "characters": [PEPPER, {**PEPPER, "name": "narrator"}],
+    "scenes": [
+        {**SCENE, "prompt": "a cat on a wall", "characters": ["Pepper"]},
+        {**SCENE, "prompt": "a boat at dawn", "characters": []},
+    ],
+}
+
+
+def test_each_character_and_scene_is_told_as_soon_as_its_object_closes():
+    llm, heard = FakeLLM(TWO_SCENES), []
+    board = make_storyboard(
+        "The cat ran. The boat came home.",
+        scenes=2,
+        llm=llm,
+        on_scene=lambda scene: heard.append((scene, llm.returned)),
+        on_character=lambda character: heard.append((character, llm.returned)),
+    )
+    assert [part for part, _ in heard] == [*board.characters, *board.storyboard]  # the narrator is never cast
+    assert not any(returned for _, returned in heard)  # all heard while the LLM was still writing
+    assert board.storyboard[0].characters == ["Pepper"] and board.storyboard[1].narration == "The boat came home."
+
+
+def test_a_failure_part_way_keeps_the_scenes_written_and_plans_the_rest_by_rules():
+    text = json.dumps(TWO_SCENES, separators=(",", ":"))
+    cut = text.index("a boat at dawn")  # the second scene is cut off
+    heard = []
+    board = make_storyboard(
+        "The cat ran. The boat came home.",
+        scenes=2,
+        llm=FakeLLM(TWO_SCENES, error=RuntimeError("budget"), fail_after=cut),
+        on_scene=heard.append,
+    )
+    first, second = board.storyboard
+    assert first.prompt == "a cat on a wall" and first.characters == ["Pepper"]
+    assert second.prompt.startswith("The boat came home") and second.scene_id == "s2"  # the rules' plan
+    assert heard == board.storyboard and [c.name for c in board.characters] == ["Pepper"]
+    assert any("after 1 of 2 scenes" in w for w in board.warnings)
+
+
+def test_array_items_are_found_whatever_the_pieces():
+    text = '{"cast":[{"n":"a \\"q\\" ]}","d":[1,{"x":2}]}],"o":{"p":{"q":1}},"scenes":[{"t":"{"},{"t":"y"}],"z":"w"}'
+    for size in (1, 3, len(text)):
+        found: list[tuple] = []
+        items = ArrayItems(lambda key, index, item, found=found: found.append((key, index, item)))
+        for start in range(0, len(text), size):
+            items.feed(text[start : start + size])
+        assert found == [
+            ("cast", 0, {"n": 'a "q" ]}', "d": [1, {"x": 2}]}),
+            ("scenes", 0, {"t": "{"}),
+            ("scenes", 1, {"t": "y"}),
+        ]
 
 
 def test_llm_failure_falls_back_with_a_warning():

@@ -31,3 +31,22 @@ def test_bench_times_each_role_through_our_runtimes(tmp_path):
     rates = [row["tokens_per_s"] for row in rows if "tokens_per_s" in row]
     assert len(rates) == 2 and min(rates) > 0  # plain and grammar-constrained decoding
     assert not (tmp_path / "w" / "t2i").exists()  # built folders are removed after their role
+
+
+def test_the_film_bench_renders_a_film_through_the_server(tmp_path):
+    out = tmp_path / "film.json"
+    argv = ["--film", "--weights", str(tmp_path / "w"), "--out", str(out), "--scale", "tiny", "--small"]
+    assert bench_real_size.main(argv) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert [row["role"] for row in rows if row["what"] == "build"] == ["llm", "i2v-wan", "music", "t2i"]
+    film = rows[-1]
+    assert film["role"] == "film" and film["status"] == {"storyboard": "done", "render": "done"}, film
+    assert (
+        film["shots"] == 6
+        and film["film_s"] > 10
+        and film["real_time_factor"] == round(film["wall_s"] / film["film_s"], 3)
+    )
+    assert 0 < film["first_shot_s"] <= film["storyboard_s"] < film["wall_s"]
+    assert {"frames", "narration", "clips", "compose"} <= set(film["stages_s"]["render"])
+    assert film["llm_tokens"] > 0 and film["load_and_warm_s"] > 0
+    assert not (tmp_path / "w" / "i2v-wan").exists()  # built folders are removed after the film
