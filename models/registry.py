@@ -15,6 +15,7 @@ from loguru import logger
 from models.contracts import ROLES, TaskThreads
 from models.device import Placement, free_accelerator_memory, placement_from
 from models.i2v import ImageToVideoRuntime
+from models.kokoro import KokoroRuntime
 from models.licences import licence_of, load_manifest
 from models.llm import LLMRuntime
 from models.music import MusicRuntime
@@ -28,6 +29,7 @@ RUNTIMES = {
     ("t2i", "diffusers"): TextToImageRuntime,
     ("i2v", "diffusers"): ImageToVideoRuntime,
     ("tts", "coqui"): CoquiTTSRuntime,
+    ("tts", "kokoro"): KokoroRuntime,
     ("tts", "espeak"): EspeakRuntime,
     ("music", "diffusers"): MusicRuntime,
 }
