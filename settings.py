@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     llm_model: str = "llm"  # the storyboard LLM's folder
     t2i_model: str = "t2i"  # the keyframe model's folder (t2i-zimage, t2i-flux2: Apache-2.0 alternatives)
     i2v_model: str = "i2v"  # the image-to-video model's folder (i2v-wan, i2v-svd: alternatives)
-    tts_model: str = "tts"  # the speech model's folder (coqui; tts-kokoro, tts-qwen3 for those backends)
+    tts_model: str = "tts"  # the speech model's folder (a coqui model; tts-kokoro for the kokoro backend)
     ip_adapter_model: str = "ip-adapter"  # keyframes' character identities (SDXL only; absent: none)
 
     # Per-role backends: "none" turns a role off (rule-based storyboard, pan/zoom clips).

@@ -38,6 +38,22 @@ def test_doctor_reports_every_role_ok(tiny_weights):
     assert all("  OK  " in row for row in rows)
 
 
+def test_doctor_under_the_licence_clean_profile_runs_only_commercial_models(tiny_weights):
+    result = run("doctor.py", S2V_WEIGHTS_DIR=str(tiny_weights), S2V_DEVICE="cpu", S2V_PROFILE="licence-clean")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines()[1:] if line.strip()]
+    assert [(row.split()[0], row.split()[1], row.split()[2].rsplit("/", 1)[-1]) for row in rows] == [
+        ("llm", "transformers", "llm"),
+        ("t2i", "diffusers", "t2i-zimage"),
+        ("t2i", "diffusers", "t2i-flux2"),
+        ("i2v", "diffusers", "i2v-wan"),
+        ("tts", "kokoro", "tts-kokoro"),
+        ("music", "diffusers", "music"),
+        ("tts", "espeak", "-"),
+    ]
+    assert all("  commercial  OK  " in row for row in rows) and "NON-COMMERCIAL" not in result.stdout
+
+
 def test_doctor_fails_on_missing_weights(tmp_path):
     result = run("doctor.py", S2V_WEIGHTS_DIR=str(tmp_path), S2V_DEVICE="cpu")
     assert result.returncode == 1
