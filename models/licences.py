@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST = Path(__file__).resolve().parents[1] / "weights" / "manifest.toml"
-# A role with no commercial model in the manifest runs this weightless backend under the profile, else none.
-WEIGHTLESS = {"tts": "espeak"}
 WEIGHTLESS_LICENCES = {("tts", "espeak"): "espeak-ng: GPL-3.0 program, its output is yours"}
 
 
@@ -32,10 +30,14 @@ def serves(entry_name: str, role: str) -> bool:
     return entry_name == own or entry_name.startswith(f"{own}-")
 
 
-def profile_choice(manifest: dict[str, dict], role: str) -> str | None:
-    """The manifest entry the licence-clean profile gives a role: its recommended commercial model,
-    else its first commercial one; None when the manifest has none for it."""
-    commercial = [name for name, entry in manifest.items() if serves(name, role) and entry["commercial"]]
+def profile_choice(manifest: dict[str, dict], role: str, backend: str | None = None) -> str | None:
+    """The manifest entry the licence-clean profile gives a role (read by `backend`, when one is
+    named): its recommended commercial model, else its first commercial one; None when there is none."""
+    commercial = [
+        name
+        for name, entry in manifest.items()
+        if serves(name, role) and entry["commercial"] and backend in (None, entry.get("backend", backend))
+    ]
     recommended = [name for name in commercial if manifest[name].get("recommended")]
     return (recommended or commercial or [None])[0]
 
@@ -74,20 +76,17 @@ def apply_licence_clean(settings) -> None:
     given = settings.model_fields_set
     for role in roles_of(settings):
         model, backend = f"{role}_model", f"{role}_backend"
-        if backend in given or (model in given and not hasattr(settings, backend)):
-            continue
         if model in given:  # the folder is the caller's; its entry says which backend reads it
             entry = next((e for e in manifest.values() if e["folder"] == Path(getattr(settings, model)).name), {})
-            if "backend" in entry:
+            if backend not in given and "backend" in entry:
                 setattr(settings, backend, entry["backend"])
             continue
-        chosen = profile_choice(manifest, role)
+        named = getattr(settings, backend) if backend in given else None
+        chosen = profile_choice(manifest, role, named)  # None: nothing for it (espeak needs nothing)
         if chosen is not None:
             setattr(settings, model, manifest[chosen]["folder"])
             if "backend" in manifest[chosen]:
                 setattr(settings, backend, manifest[chosen]["backend"])
-        elif hasattr(settings, backend):
-            setattr(settings, backend, WEIGHTLESS.get(role, "none"))
     refused = {}
     for role in roles_of(settings):
         licence = licence_of(settings, role, manifest)

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.licences import WEIGHTLESS, load_manifest, profile_choice, profile_entries, serves  # noqa: E402
+from models.licences import load_manifest, profile_choice, profile_entries, serves  # noqa: E402
 from settings import Settings  # noqa: E402
 
 DEFAULT_DEST = ROOT / "weights"
@@ -60,8 +60,6 @@ def settings_to_use(manifest: dict[str, dict], steps: list[dict], dest: Path, li
             if "backend" in manifest[chosen]:
                 found.append(f"S2V_{role.upper()}_BACKEND={manifest[chosen]['backend']}")
             found.append(f"S2V_{role.upper()}_MODEL={manifest[chosen]['folder']}")
-        elif licence_clean and default is None:
-            found.append(f"S2V_{role.upper()}_BACKEND={WEIGHTLESS.get(role, 'none')}")
     return found
 
 

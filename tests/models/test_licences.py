@@ -65,3 +65,10 @@ def test_every_refused_role_is_named_at_once():
     with pytest.raises(ValidationError) as caught:
         clean(t2i_model="t2i", tts_backend="coqui", tts_model="tts")
     assert "S2V_T2I_MODEL, S2V_TTS_MODEL" in str(caught.value)
+
+
+def test_a_backend_named_alone_gets_the_profiles_model_for_that_backend():
+    assert clean(tts_backend="kokoro").tts_model == "tts-kokoro"
+    assert clean(t2i_backend="diffusers").t2i_model == "t2i-zimage"  # entries without a backend serve any
+    weightless = clean(tts_backend="espeak")
+    assert licence_of(weightless, "tts").commercial
