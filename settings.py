@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -20,18 +20,20 @@ class Settings(BaseSettings):
     music_dir: Path | None = None  # music tracks for `music: true`, picked by the scenes' mood words
     font_file: Path | None = None  # subtitles font; found with fontconfig when unset
 
+    profile: Literal["default", "licence-clean"] = "default"  # licence-clean: only models a studio may sell films from
+
     # One folder per role under weights_dir (or an absolute path).
     llm_model: str = "llm"  # the storyboard LLM's folder
     t2i_model: str = "t2i"  # the keyframe model's folder (t2i-zimage, t2i-flux2: Apache-2.0 alternatives)
     i2v_model: str = "i2v"  # the image-to-video model's folder (i2v-wan, i2v-svd: alternatives)
-    tts_model: str = "tts"  # the coqui speech model's folder
+    tts_model: str = "tts"  # the speech model's folder (a coqui model; tts-kokoro for the kokoro backend)
     ip_adapter_model: str = "ip-adapter"  # keyframes' character identities (SDXL only; absent: none)
 
     # Per-role backends: "none" turns a role off (rule-based storyboard, pan/zoom clips).
     llm_backend: Literal["transformers", "none"] = "transformers"  # none: a rule-based storyboard, no topics
     t2i_backend: Literal["diffusers"] = "diffusers"  # keyframes are always drawn: the one backend
     i2v_backend: Literal["diffusers", "none"] = "diffusers"  # none: pan/zoom clips only
-    tts_backend: Literal["coqui", "espeak"] = "coqui"  # espeak: espeak-ng, no weights
+    tts_backend: Literal["coqui", "kokoro", "espeak"] = "coqui"  # kokoro: Kokoro-82M; espeak: espeak-ng, no weights
 
     # Placement and the GPU knobs a studio needs; all selection logic lives in models/device.py.
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: CUDA when there is a GPU
@@ -90,6 +92,14 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value if value is None else (ROOT / value).resolve()
+
+    @model_validator(mode="after")
+    def _profile(self) -> "Settings":
+        if self.profile == "licence-clean":
+            from models.licences import apply_licence_clean
+
+            apply_licence_clean(self)
+        return self
 
     def role_path(self, role: str) -> Path:
         folder = Path(getattr(self, f"{role}_model"))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from cluster.pool import SlotPool
 from cluster.proxy import ClusterError, RuntimeProxy
 from models.contracts import TaskThreads, Voices
+from models.licences import licence_of, load_manifest
 from models.registry import RUNTIMES
 
 
@@ -72,6 +73,8 @@ class RemoteRegistry:
         described = self.pool.description if self.pool else None
         if described is None:
             return []
+        manifest = load_manifest()
+        licences = {role: licence_of(self.settings, role, manifest) for role in described["roles"]}
         return [
             {
                 "role": role,
@@ -82,6 +85,8 @@ class RemoteRegistry:
                 "dtype": described["dtype"],
                 "parameters": about["parameters"],
                 "load_seconds": round(about["load_seconds"], 3),
+                "licence": licences[role].text,
+                "commercial": licences[role].commercial,
             }
             for role, about in described["roles"].items()
         ]

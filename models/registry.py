@@ -15,6 +15,8 @@ from loguru import logger
 from models.contracts import ROLES, TaskThreads
 from models.device import Placement, free_accelerator_memory, placement_from
 from models.i2v import ImageToVideoRuntime
+from models.kokoro import KokoroRuntime
+from models.licences import licence_of, load_manifest
 from models.llm import LLMRuntime
 from models.music import MusicRuntime
 from models.t2i import TextToImageRuntime, text_window
@@ -27,6 +29,7 @@ RUNTIMES = {
     ("t2i", "diffusers"): TextToImageRuntime,
     ("i2v", "diffusers"): ImageToVideoRuntime,
     ("tts", "coqui"): CoquiTTSRuntime,
+    ("tts", "kokoro"): KokoroRuntime,
     ("tts", "espeak"): EspeakRuntime,
     ("music", "diffusers"): MusicRuntime,
 }
@@ -42,6 +45,8 @@ class LoadedModel:
     dtype: str
     parameters: int
     load_seconds: float
+    licence: str  # the manifest's words for its folder (weights/manifest.toml)
+    commercial: bool  # whether a studio may sell what it makes
 
 
 class ModelRegistry:
@@ -133,6 +138,8 @@ class ModelRegistry:
 
     def report(self) -> list[dict]:
         loaded = list(dict(self._models).items())  # no lock: a report must not wait for a model to load
+        manifest = load_manifest()
+        licences = {role: licence_of(self.settings, role, manifest) for role, _ in loaded}
         return [
             asdict(
                 LoadedModel(
@@ -144,6 +151,8 @@ class ModelRegistry:
                     dtype=self.placement.dtype_name,
                     parameters=runtime.parameters,
                     load_seconds=round(runtime.load_seconds, 3),
+                    licence=licences[role].text,
+                    commercial=licences[role].commercial,
                 )
             )
             for role, runtime in loaded

@@ -1,8 +1,10 @@
 """Text-to-image keyframes through diffusers; the folder's model_index.json picks the pipeline.
 
 SDXL-Turbo (non-commercial), or the Apache-2.0 alternatives Z-Image-Turbo and FLUX.2 klein 4B.
-On SDXL, an IP-Adapter folder in the layout of h94/IP-Adapter conditions keyframes on the
-identity images of the characters a shot names (`takes_identities`). SDXL reads a prompt of any
+Keyframes are conditioned on the identity images of the characters a shot names
+(`takes_identities`) by the families that can: FLUX.2 klein takes them natively as reference
+images (multi-reference editing), and on SDXL an IP-Adapter folder in the layout of
+h94/IP-Adapter does it; Z-Image keeps faces by description only. SDXL reads a prompt of any
 length, in windows of 77 CLIP tokens (models/text_windows.py); the other families read one window
 of their encoder and drop the rest, which `read_prompts` counts.
 """
@@ -31,6 +33,9 @@ from models.weights import check_folder, check_model_dir, check_safetensors, fai
 ADAPTER_SUBFOLDER = "sdxl_models"
 ADAPTER_WEIGHTS = "ip-adapter_sdxl_vit-h.safetensors"
 IMAGE_ENCODER = "models/image_encoder"
+
+MIN_REFERENCE_SIDE = 64  # FLUX.2's image processor refuses smaller reference pictures
+MAX_REFERENCE_RATIO = 8  # and longer ones than 8:1
 
 IdentityImage = tuple[Image.Image, float]  # a character's identity image and its strength, 0..1
 WINDOWED = ("StableDiffusionXLPipeline",)  # the families whose prompts are encoded window by window
@@ -69,7 +74,9 @@ class TextToImageRuntime:
         self._takes_negative = "negative_prompt" in inspect.signature(self.pipe.__call__).parameters
         # Weight folders besides `folder` that change the pictures; the registry's identity covers them.
         self.extra_folders: tuple[Path, ...] = ()
-        self.takes_identities = self._load_ip_adapter(ip_adapter_folder)
+        # FLUX.2 klein's pipeline takes reference images (`image`) itself: no adapter to load.
+        self._takes_references = "image" in inspect.signature(self.pipe.__call__).parameters
+        self.takes_identities = self._takes_references or self._load_ip_adapter(ip_adapter_folder)
 
     def _load_ip_adapter(self, folder: Path | None) -> bool:
         """Load the IP-Adapter when its folder exists and the pipeline takes one (the SDXL family)."""
@@ -119,7 +126,8 @@ class TextToImageRuntime:
         on its own prompt and seed alone, whatever batch it is drawn in).
 
         `identities` ((image, strength) pairs) condition every prompt of the call; the caller checks
-        `takes_identities` first: without an IP-Adapter, identities are a ValueError.
+        `takes_identities` first: a model that takes none refuses them (ValueError). FLUX.2 klein
+        has no strength for a reference: a pair of strength 0 is left out, any other is used whole.
         """
         if len(prompts) != len(seeds):
             raise ValueError("one seed per prompt")
@@ -128,7 +136,13 @@ class TextToImageRuntime:
         identities = checked_identities(identities)
         if identities and not self.takes_identities:
             raise ValueError(f"{self.name} has no IP-Adapter loaded: it cannot take identity images")
-        extra = self._identity_arguments(identities, width, height, guidance) if self.takes_identities else {}
+        if self._takes_references:
+            references = [as_reference(image) for image, strength in identities if strength > 0]
+            extra = {"image": references} if references else {}  # none: the very call of a plain keyframe
+        elif self.takes_identities:
+            extra = self._identity_arguments(identities, width, height, guidance)
+        else:
+            extra = {}
         # No CFG, no negative branch.
         negatives = negative_prompts if guidance > 1.0 and negative_prompts and self._takes_negative else None
         groups = sdxl_groups(self.pipe, prompts, negatives) if self.name in WINDOWED else [list(range(len(prompts)))]
@@ -236,6 +250,23 @@ def checked_identities(identities: list[IdentityImage] | None) -> list[IdentityI
             raise ValueError(f"identities[{index}]: strength must be between 0 and 1, got {strength!r}")
         checked.append((image.convert("RGB"), float(strength)))
     return checked
+
+
+def as_reference(image: Image.Image) -> Image.Image:
+    """A picture within FLUX.2's bounds for a reference (sides of 64 pixels or more, 8:1 at most):
+    a small one enlarged, a strip cut to its middle; the pipeline scales large ones down itself."""
+    width, height = image.size
+    if max(width, height) > MAX_REFERENCE_RATIO * min(width, height):
+        keep_w, keep_h = min(width, MAX_REFERENCE_RATIO * height), min(height, MAX_REFERENCE_RATIO * width)
+        left, top = (width - keep_w) // 2, (height - keep_h) // 2
+        image = image.crop((left, top, left + keep_w, top + keep_h))
+        width, height = image.size
+    if min(width, height) < MIN_REFERENCE_SIDE:
+        scale = MIN_REFERENCE_SIDE / min(width, height)
+        image = image.resize(
+            (max(MIN_REFERENCE_SIDE, round(width * scale)), max(MIN_REFERENCE_SIDE, round(height * scale)))
+        )
+    return image
 
 
 def side_by_side_masks(count: int, width: int, height: int) -> torch.Tensor:

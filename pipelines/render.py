@@ -179,7 +179,10 @@ def draw(ctx: StageContext, made: Generated, options: RenderOptions, size, t2i, 
     characters, chosen = made.storyboard.characters, made.chosen
     faces = {s.scene_id: identities(s, characters, made.designs) for s in chosen}
     if any(faces.values()) and not t2i.takes_identities:
-        made.warnings.append("no IP-Adapter weights: characters are kept alike by their descriptions only")
+        made.warnings.append(
+            "this keyframe model takes no identity images (FLUX.2 klein does, and SDXL with IP-Adapter weights): "
+            "characters are kept alike by their descriptions only"
+        )
         faces = {}
     to_draw = [
         FrameSpec(

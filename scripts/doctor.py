@@ -1,8 +1,11 @@
-"""Load every configured role from S2V_WEIGHTS_DIR, run one small inference each, print a table.
+"""Load every configured role from S2V_WEIGHTS_DIR, run one small inference each, print a table
+with each model's licence.
 
     S2V_WEIGHTS_DIR=weights/tiny python scripts/doctor.py
+    S2V_WEIGHTS_DIR=weights/tiny S2V_PROFILE=licence-clean python scripts/doctor.py
 
-Exits non-zero when any role fails; the FAIL row says why.
+Exits non-zero when any role fails; the FAIL row says why. Under the licence-clean profile the
+alternative families beside a role are checked only where their licence allows commercial use.
 """
 
 import sys
@@ -14,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PIL import Image
 
 from models.device import placement_from
+from models.licences import Licence, licence_of, load_manifest
 from models.registry import RUNTIMES
 from settings import Settings
 
@@ -41,19 +45,26 @@ def smoke(role: str, runtime) -> str:
     return f"{speech.seconds:.2f}s @ {speech.sample_rate} Hz"
 
 
-def checks(settings: Settings) -> list[tuple[str, str, Path]]:
+def checks(settings: Settings) -> list[tuple[str, str, Path, Licence]]:
     """Each configured role, then every alternative family beside it (`t2i-*`, `i2v-*` folders)."""
+    manifest = load_manifest()
+    clean = settings.profile == "licence-clean"
     found = []
     for role in ("llm", "t2i", "i2v", "tts", "music"):
-        backend = getattr(settings, f"{role}_backend")
-        if backend == "none":
+        licence = licence_of(settings, role, manifest)
+        if licence is None:
             continue
+        backend = getattr(settings, f"{role}_backend")
         folder = settings.role_path(role)
-        found.append((role, backend, folder))
+        found.append((role, backend, folder, licence))
         if role in ("t2i", "i2v"):
-            found += [(role, backend, other) for other in sorted(folder.parent.glob(f"{role}-*")) if other.is_dir()]
-    if not any(backend == "espeak" for _, backend, _ in found):
-        found.append(("tts", "espeak", Path("-")))  # the weightless engine is always there as a fallback
+            for other in sorted(p for p in folder.parent.glob(f"{role}-*") if p.is_dir() and p != folder):
+                other_licence = licence_of(settings.model_copy(update={f"{role}_model": str(other)}), role, manifest)
+                if other_licence.commercial or not clean:
+                    found.append((role, backend, other, other_licence))
+    if not any(backend == "espeak" for _, backend, _, _ in found):
+        espeak = settings.model_copy(update={"tts_backend": "espeak"})
+        found.append(("tts", "espeak", Path("-"), licence_of(espeak, "tts")))  # the weightless fallback
     return found
 
 
@@ -61,20 +72,21 @@ def main() -> int:
     settings = Settings()
     placement = placement_from(settings)
     rows, failed = [], False
-    for role, backend, folder in checks(settings):
-        row = [role, backend, str(folder), placement.device, placement.dtype_name, "-", "-", ""]
+    for role, backend, folder, licence in checks(settings):
+        use = "commercial" if licence.commercial else "NON-COMMERCIAL"
+        row = [role, backend, str(folder), placement.device, placement.dtype_name, "-", "-", use, ""]
         try:
             runtime = RUNTIMES[(role, backend)](folder, placement)
             row[5] = f"{runtime.load_seconds:.2f}"
             started = time.perf_counter()
             detail = smoke(role, runtime)
             row[6] = f"{time.perf_counter() - started:.2f}"
-            row[7] = f"OK    {detail}"
+            row[8] = f"OK    {detail}  [{licence.text}]"
         except Exception as error:  # the doctor reports every failure and goes on to the next role
             failed = True
-            row[7] = f"FAIL  {type(error).__name__}: {error}"
+            row[8] = f"FAIL  {type(error).__name__}: {error}"
         rows.append(row)
-    header = ["role", "backend", "folder", "device", "dtype", "load s", "run s", "result"]
+    header = ["role", "backend", "folder", "device", "dtype", "load s", "run s", "use", "result"]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])

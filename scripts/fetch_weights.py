@@ -2,32 +2,26 @@
 
     python scripts/fetch_weights.py [--role NAME ...] [--licence-clean] [--dest weights] [--dry-run]
 
---licence-clean keeps only the models whose licence allows commercial use (`commercial = true`).
---dry-run prints the plan and touches nothing. Offline, it fails with one clear line per role.
-Last, it prints the S2V_* settings the server needs to use what was fetched where that is not its
-default folders (--licence-clean always needs some: the default keyframe, video and speech models
-are not cleared for commercial use).
+--licence-clean fetches exactly the models the server's licence-clean profile loads (for each role
+its recommended model among those whose licence allows commercial use); with --role, the named
+entries that allow it. --dry-run prints the plan and touches nothing. Offline, it fails with one
+clear line per role. Last, it prints the S2V_* settings the server needs to use what was fetched:
+after --licence-clean that is S2V_PROFILE=licence-clean (and a folder the profile does not pick).
 """
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from models.licences import load_manifest, profile_choice, profile_entries, serves  # noqa: E402
 from settings import Settings  # noqa: E402
 
-MANIFEST = ROOT / "weights" / "manifest.toml"
 DEFAULT_DEST = ROOT / "weights"
 # The server's model roles, each with its folder setting S2V_<ROLE>_MODEL.
 ROLES = tuple(name.removesuffix("_model") for name in Settings.model_fields if name.endswith("_model"))
-WEIGHTLESS = {"tts": "espeak"}  # a role with no licence-clean model runs this backend, else none
-
-
-def load_manifest(path: Path = MANIFEST) -> dict[str, dict]:
-    return tomllib.loads(path.read_text())
 
 
 def plan(manifest: dict[str, dict], roles: list[str], dest: Path, licence_clean: bool = False) -> list[dict]:
@@ -36,32 +30,36 @@ def plan(manifest: dict[str, dict], roles: list[str], dest: Path, licence_clean:
         raise SystemExit(f"unknown role(s) {', '.join(unknown)}; the manifest has {', '.join(manifest)}")
     names = roles or list(manifest)
     if licence_clean:
-        names = [name for name in names if manifest[name]["commercial"]]
+        picked = profile_entries(manifest, ROLES)
+        names = [name for name in names if manifest[name]["commercial"] and (roles or name in picked)]
     return [{"role": name, **manifest[name], "target": str(dest / manifest[name]["folder"])} for name in names]
 
 
 def role_of(entry: str) -> str:
     """The role a manifest entry serves: its own name (`ip-adapter`) or the prefix of `t2i-flux2`."""
     for role in ROLES:
-        if entry == role.replace("_", "-") or entry.startswith(f"{role}-"):
+        if serves(entry, role):
             return role
     raise SystemExit(f"manifest entry {entry!r} serves none of the roles {', '.join(ROLES)}")
 
 
 def settings_to_use(manifest: dict[str, dict], steps: list[dict], dest: Path, licence_clean: bool) -> list[str]:
-    """The S2V_* settings that make the server load the fetched folders instead of the defaults."""
+    """The S2V_* settings that make the server load the fetched folders: the licence-clean profile,
+    and a role's folder (with its backend) where it is not the one the server picks by itself."""
     fetched = {step["role"] for step in steps}
     found = [] if dest.resolve() == DEFAULT_DEST.resolve() else [f"S2V_WEIGHTS_DIR={dest.resolve()}"]
+    if licence_clean:
+        found.append("S2V_PROFILE=licence-clean")
     for role in ROLES:
-        if role.replace("_", "-") in fetched:
-            continue  # its default folder
-        mine = [name for name in manifest if role_of(name) == role]
-        candidates = [name for name in mine if name in fetched]
+        default = profile_choice(manifest, role) if licence_clean else role.replace("_", "-")
+        candidates = [name for name in manifest if serves(name, role) and name in fetched]
+        if default in fetched:
+            continue  # the folder the server picks by itself
         if candidates:
             chosen = next((name for name in candidates if manifest[name].get("recommended")), candidates[0])
+            if "backend" in manifest[chosen]:
+                found.append(f"S2V_{role.upper()}_BACKEND={manifest[chosen]['backend']}")
             found.append(f"S2V_{role.upper()}_MODEL={manifest[chosen]['folder']}")
-        elif licence_clean and not any(manifest[name]["commercial"] for name in mine):
-            found.append(f"S2V_{role.upper()}_BACKEND={WEIGHTLESS.get(role, 'none')}")
     return found
 
 

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from docs_reference import cell, render  # noqa: E402
-from fetch_weights import load_manifest, role_of  # noqa: E402
+from fetch_weights import ROLES, load_manifest, role_of  # noqa: E402
 
+from models.licences import profile_entries  # noqa: E402
 from settings import Settings  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -105,11 +106,16 @@ def models_table() -> str:
         "| entry | Hub repository | folder | served with | licence | commercial use |",
         "|---|---|---|---|---|---|",
     ]
-    for name, entry in load_manifest().items():
+    manifest = load_manifest()
+    profile = profile_entries(manifest, ROLES)
+    for name, entry in manifest.items():
         role = role_of(name)
         setting = f"S2V_{role.upper()}_MODEL"
         default = entry["folder"] == role.replace("_", "-")
-        served = f"default of `{setting}`" if default else f"`{setting}={entry['folder']}`"
+        backend = f"S2V_{role.upper()}_BACKEND={entry['backend']} " if "backend" in entry and not default else ""
+        served = f"default of `{setting}`" if default else f"`{backend}{setting}={entry['folder']}`"
+        if name in profile:
+            served += "; loaded by `S2V_PROFILE=licence-clean`"
         repo = f"[{entry['repo']}](https://huggingface.co/{entry['repo']})"
         if entry["revision"] != "main":
             repo += f" @ `{entry['revision']}`"

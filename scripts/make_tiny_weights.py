@@ -4,8 +4,9 @@
 
 Each role lands in its own folder, loadable by the same `from_pretrained` / coqui code as the real
 weights: llm (Qwen2 + BPE + ChatML), t2i (SDXL), i2v (LTX-Video), i2v-svd (Stable Video Diffusion),
-tts (coqui VITS), and the alternative families i2v-wan (Wan 2.2 TI2V), t2i-zimage (Z-Image) and
-t2i-flux2 (FLUX.2 klein) and music (ACE-Step), built by make_real_size_weights.py at its tiny scale.
+tts (coqui VITS), tts-kokoro (Kokoro-82M, tiny_kokoro.py), and the alternative families i2v-wan
+(Wan 2.2 TI2V), t2i-zimage (Z-Image) and t2i-flux2 (FLUX.2 klein) and music (ACE-Step), built by
+make_real_size_weights.py at its tiny scale.
 Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
 """
 
@@ -19,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, when imported as a module
 
 import tiny_ip_adapter
+import tiny_kokoro
 from tiny_tokenizers import chat_tokenizer, clip_tokenizer, t5_tokenizer
 
-BUILD_VERSION = "13"
+BUILD_VERSION = "14"
 STAMP = ".tiny-build"
 
 
@@ -350,6 +352,7 @@ BUILDERS = {
     "t2i-flux2": shared("t2i-flux2"),
     "music": shared("music"),
     "tts": build_vits,
+    "tts-kokoro": tiny_kokoro.build,
 }
 
 

@@ -5,6 +5,7 @@ import re
 import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from server.app import create_app
 from settings import get_settings
@@ -36,7 +37,10 @@ class Server(uvicorn.Server):
 
 
 def main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:  # a setting out of range, or the licence-clean profile refusing a role
+        raise SystemExit(f"story2video cannot start: {error}") from None
     # The GPU worker thread runs Python between model calls; with the default 5 ms GIL switch
     # interval a poll could wait that long for the event loop to get the interpreter back.
     sys.setswitchinterval(0.001)

@@ -9,6 +9,7 @@ import pytest
 from cluster.calls import plain_attributes
 from cluster.registry import RemoteRegistry
 from models.contracts import CONTRACTS, ROLES, LocalRegistry, Registry, TaskThreads, Voices
+from models.kokoro import KokoroVoices
 from models.registry import RUNTIMES, ModelRegistry
 from models.tts import CoquiVoices, EspeakRuntime, EspeakVoices
 from server.worker import Worker
@@ -19,6 +20,7 @@ IMPLEMENTATIONS = [
     (Registry, RemoteRegistry),
     (Voices, CoquiVoices),
     (Voices, EspeakVoices),
+    (Voices, KokoroVoices),
     (TaskThreads, Worker),
 ]
 

@@ -1,6 +1,8 @@
 """A project's cast on the tiny weights: characters added, edited and deleted through the API; a
 changed reference remakes exactly the shots that name the character; a voice change re-speaks
-exactly the shots where it speaks; a design drawn again; bad requests name their field."""
+exactly the shots where it speaks; a design drawn again; bad requests name their field. Every test
+runs on both keyframe families that keep faces: SDXL with the IP-Adapter, and FLUX.2 klein with its
+own reference images."""
 
 import io
 
@@ -19,9 +21,9 @@ STORY = (
 )
 
 
-@pytest.fixture(scope="module")
-def client(tiny_weights, tmp_path_factory):  # espeak-ng: its variants are clearly different voices
-    with serve(tmp_path_factory.mktemp("cast"), tts_backend="espeak") as client:
+@pytest.fixture(scope="module", params=["t2i", "t2i-flux2"], ids=["sdxl-ip-adapter", "flux2-klein"])
+def client(request, tiny_weights, tmp_path_factory):  # espeak-ng: its variants are clearly different voices
+    with serve(tmp_path_factory.mktemp("cast"), tts_backend="espeak", t2i_model=request.param) as client:
         yield client
 
 
