@@ -26,6 +26,16 @@ def subtitle_streams(path: Path) -> list[tuple[str, str]]:
     return re.findall(r"Stream #\d+:\d+(?:\[\w+\])?\((\w+)\): Subtitle: (\w+)", report)
 
 
+def loudness_of(path) -> tuple[float, float]:
+    """A file's integrated loudness (LUFS) and true peak (dBTP), as ffmpeg's ebur128 meter reads them."""
+    command = [ffmpeg.binary(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "ebur128=peak=true"]
+    report = subprocess.run([*command, "-f", "null", "-"], capture_output=True, text=True).stderr
+    summary = report[report.rindex("Summary:") :]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return integrated, peak
+
+
 @pytest.fixture(scope="session")
 def tiny_weights() -> Path:
     make_tiny_weights.build(TINY)  # idempotent: a no-op when the stamps match

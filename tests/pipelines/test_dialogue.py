@@ -1,5 +1,7 @@
 """Dialogue: quotes found in the text, spoken by their speakers' voices, nothing lost or added."""
 
+import json
+
 import jsonschema
 import numpy as np
 import pytest
@@ -87,7 +89,7 @@ class Labeller:
 
     identity = "labeller"
 
-    def generate_json(self, messages, schema, max_new_tokens, cancel=None):
+    def generate_json(self, messages, schema, max_new_tokens, cancel=None, on_text=None):
         count = schema["properties"]["scenes"]["minItems"]
         scene = {
             "title": "t",
@@ -104,6 +106,8 @@ class Labeller:
         ]
         answer = {"characters": characters, "scenes": [scene] * count}
         jsonschema.validate(answer, schema)  # what the grammar lets the real LLM say
+        if on_text is not None:  # written as the real runtime writes it: the storyboard reads it as it comes
+            on_text(json.dumps(answer))
         return answer
 
 

@@ -7,12 +7,11 @@ from models.cancel import CancelToken
 from models.registry import ModelRegistry
 from pipelines.artifact_store import ArtifactStore
 from pipelines.context import StageContext
-from pipelines.loudness import measure
 from pipelines.render import RenderOptions, VideoOptions, finish, generate
 from pipelines.render_options import ImageOptions
 from pipelines.specs import Character, Shot
 from pipelines.text import speakable
-from tests.conftest import tiny_settings
+from tests.conftest import loudness_of, tiny_settings
 
 LINES = "The fox said, “Come with me.” The owl said, “Not tonight.”"
 
@@ -41,6 +40,6 @@ def test_a_licence_clean_render_speaks_in_three_audible_voices(tiny_weights, tmp
     for i, a in enumerate(takes):
         for b in takes[i + 1 :]:
             assert len(a) != len(b) or not np.allclose(a, b)
-    speech_lufs, _ = measure(result.audios[0].audio)
-    film_lufs, _ = measure(result.video)
+    speech_lufs, _ = loudness_of(result.audios[0].audio)
+    film_lufs, _ = loudness_of(result.video)
     assert speech_lufs > -45 and film_lufs > -30, (speech_lufs, film_lufs)  # speech, not near silence

@@ -3,8 +3,6 @@ measured on the output with ffmpeg's ebur128, for a whisper and for a shout; the
 from the stems against a full ebur128 pass; a near-silent voice named in a warning."""
 
 import math
-import re
-import subprocess
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore
 from pipelines.compose import TimelineScene, compose
 from pipelines.soundtrack import MusicBed
+from tests.conftest import loudness_of
 
 
 def voice(path, level: float, seconds: float = 6.0, rate: int = 22050):
@@ -23,15 +22,6 @@ def voice(path, level: float, seconds: float = 6.0, rate: int = 22050):
     syllables = (np.sin(2 * math.pi * 3.0 * t) > 0).astype(np.float32)
     soundfile.write(path, (level * buzz * syllables / np.abs(buzz).max()).astype(np.float32), rate)
     return path
-
-
-def loudness_of(path) -> tuple[float, float]:
-    command = [ffmpeg.binary(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "ebur128=peak=true"]
-    report = subprocess.run([*command, "-f", "null", "-"], capture_output=True, text=True).stderr
-    summary = report[report.rindex("Summary:") :]
-    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
-    return integrated, peak
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,9 @@ from models.errors import Cancelled
 from models.registry import ModelRegistry
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore
-from pipelines.loudness import measure
 from pipelines.render import ImageOptions, MusicOptions, RenderOptions, VideoOptions, render
 from pipelines.specs import Shot
-from tests.conftest import ROOT, subtitle_streams, tiny_settings
+from tests.conftest import ROOT, loudness_of, subtitle_streams, tiny_settings
 
 FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
 LIGHTHOUSE = (ROOT / "samples" / "lighthouse.en.txt").read_text()
@@ -83,7 +82,7 @@ def check_subtitles(result, fps: int) -> None:
 
 
 def test_the_tiny_narrator_is_heard_at_the_target_loudness(fox_render, settings):
-    integrated, true_peak = measure(fox_render.video)  # ffmpeg's ebur128, as a meter reads the film
+    integrated, true_peak = loudness_of(fox_render.video)  # ffmpeg's ebur128, as a meter reads the film
     assert abs(integrated - settings.loudness_lufs) <= 1.0 and true_peak <= -1.5
 
 
