@@ -39,6 +39,15 @@ LOST = (  # what says the slot (or its node) is gone rather than that the item f
 )
 
 
+def reread_ray_auth() -> None:
+    """Make this process see RAY_AUTH_MODE / RAY_AUTH_TOKEN as they are now: Ray reads them once,
+    when it is first imported, and a driver left in another mode than the cluster is refused."""
+    from ray._raylet import AuthenticationTokenLoader, Config
+
+    Config.initialize("")
+    AuthenticationTokenLoader.instance().reset_cache()
+
+
 @dataclass
 class Slot:
     index: int
@@ -85,6 +94,7 @@ class SlotPool:
     def start(self) -> dict:
         """Connect, make the slots, and wait for the first to load its models; returns its description."""
         auth = os.environ.setdefault("RAY_AUTH_MODE", "token")  # the cluster must be started with a token too
+        reread_ray_auth()
         if auth != "token":
             logger.warning("RAY_AUTH_MODE={}: anyone who reaches the Ray ports can run code on the cluster", auth)
         address = self.settings.ray_address

@@ -90,11 +90,23 @@ export async function fileUrl(path) {
   return url;
 }
 
-// A produced file's bytes (with the key when keys are on).
-export async function fileBlob(path) {
+// A produced file's response (with the key when keys are on).
+export async function fileResponse(path) {
   const answer = await fetch(path, { headers: headers() });
   if (!answer.ok) throw new ApiError(answer.status, null);
-  return answer.blob();
+  return answer;
+}
+
+export async function fileBlob(path) {
+  return (await fileResponse(path)).blob();
+}
+
+// The name the server gives a download (Content-Disposition), as the browser would read it.
+export function servedName(answer) {
+  const header = answer.headers.get("Content-Disposition") || "";
+  const encoded = /filename\*=utf-8''([^;]+)/i.exec(header);
+  if (encoded) return decodeURIComponent(encoded[1]);
+  return /filename="([^"]+)"/i.exec(header)?.[1] || "";
 }
 
 function keyProtocol(key) {

@@ -3,7 +3,7 @@
 // since that render, the timeline in step with the film, every render playable, downloads named
 // from the title. Subtitles show once: the caption track is off when the film has them burned in.
 
-import { fileUrl, storedKey } from "./api.js";
+import { fileResponse, fileUrl, servedName, storedKey } from "./api.js";
 import { fill, h } from "./dom.js";
 import { lastEdited } from "./edits.js";
 import { t } from "./i18n.js";
@@ -156,12 +156,19 @@ export function fileBase(project) {
 function drawDownloads(box, project, render, n, latest) {
   const base = latest ? fileBase(project) : `${fileBase(project)}-${n}`;
   // With keys on, a file is fetched with the key when its link is first used, then saved from memory.
+  // A link with no name (an export) keeps the name the server gives it.
   const link = (path, name, text, id) => {
     const anchor = h("a", { class: "button", id, download: name, href: path }, text);
     anchor.addEventListener("click", async (event) => {
       if (!storedKey() || anchor.href.startsWith("blob:")) return;
       event.preventDefault();
-      anchor.href = await fileUrl(path);
+      if (name) {
+        anchor.href = await fileUrl(path);
+      } else {
+        const answer = await fileResponse(path);
+        anchor.download = servedName(answer);
+        anchor.href = URL.createObjectURL(await answer.blob());
+      }
       anchor.click();
     });
     return anchor;
@@ -171,20 +178,14 @@ function drawDownloads(box, project, render, n, latest) {
     link(render.video, `${base}.mp4`, t("downloadVideo"), "download-video"),
     render.subtitles ? link(render.subtitles, `${base}.srt`, t("downloadSubtitles"), "download-subtitles") : null,
     link(`/tasks/${render.task_id}/archive`, `${base}.zip`, t("archive"), "download-archive"),
-    exportMenu(project, render, base, link),
+    exportMenu(project, render, link),
   );
 }
 
 // The render as an editor's timeline with its media (built by the server on the first request).
-const EXPORTS = [
-  ["otioz", ".otioz"],
-  ["fcp7xml", ".zip"],
-  ["fcpxml", ".zip"],
-  ["edl", ".zip"],
-  ["jianying", ".zip"],
-];
+const EXPORTS = ["otioz", "fcp7xml", "fcpxml", "edl", "jianying"];
 
-function exportMenu(project, render, base, link) {
+function exportMenu(project, render, link) {
   const path = (format) => `/projects/${project.project_id}/renders/${render.render_id}/export?format=${format}`;
   return h(
     "details",
@@ -193,8 +194,8 @@ function exportMenu(project, render, base, link) {
     h(
       "ul",
       { "aria-label": t("exportTo") },
-      EXPORTS.map(([format, suffix]) =>
-        h("li", {}, link(path(format), `${base}-${format}${suffix}`, t(`export_${format}`), `export-${format}`)),
+      EXPORTS.map((format) =>
+        h("li", {}, link(path(format), "", t(`export_${format}`), `export-${format}`)),
       ),
     ),
   );

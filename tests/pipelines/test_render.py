@@ -154,9 +154,9 @@ def test_batch_render_keeps_going_and_skips_done(tmp_path, tiny_weights):
     command += ["--scenes", "2", "--fps", "8", "--resolution", "320x180", "--motion", "kenburns"]
     env = {**os.environ, "S2V_WEIGHTS_DIR": str(tiny_weights), "S2V_DATA_DIR": str(tmp_path / "data")}
     env["S2V_LLM_BACKEND"] = "none"
-    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 1
     assert "failed: empty: InvalidInput: story is empty" in first.stderr
     assert (tmp_path / "out" / "good.mp4").is_file() and (tmp_path / "out" / "good.srt").is_file()
-    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert "skip   good" in second.stderr + second.stdout

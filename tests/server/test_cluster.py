@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from fastapi.testclient import TestClient
 
+from cluster.pool import reread_ray_auth
 from models.registry import ModelRegistry
 from pipelines.artifact_store import ArtifactStore
 from server.app import create_app, registry_for
@@ -46,6 +47,7 @@ def render(story: str, seed: int) -> dict:
 def ray_environment():
     saved = {name: os.environ.get(name) for name in RAY_ENVIRONMENT}
     os.environ.update(RAY_ENVIRONMENT)
+    reread_ray_auth()  # an earlier test imported Ray with no token in the environment
     try:
         yield
     finally:
@@ -54,6 +56,7 @@ def ray_environment():
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        reread_ray_auth()
 
 
 @pytest.fixture(scope="module")

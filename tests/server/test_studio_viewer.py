@@ -80,11 +80,12 @@ def test_the_viewer_stays_and_plays(server, client, browser, tmp_path):
         page.get_by_role("link", name="Download the video").click()
     assert download.value.suggested_filename == "The-Keeper's-Long-Night.mp4"
 
-    # The render goes to an editor from the Export menu: an OTIO bundle named from the title.
+    # The render goes to an editor from the Export menu: an OTIO bundle named by the server from the
+    # title and the render.
     page.get_by_text("Export to an editor").click()
     with page.expect_download() as bundle:
         page.get_by_role("link", name="OpenTimelineIO bundle (.otioz)").click()
-    assert bundle.value.suggested_filename == "The-Keeper's-Long-Night-otioz.otioz"
+    assert bundle.value.suggested_filename == f"The-Keeper-s-Long-Night-{latest['render_id']}-otioz.otioz"
     assert zipfile.is_zipfile(bundle.value.path())
 
     # Every earlier render plays.
