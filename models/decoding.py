@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 
 import llguidance
-import llguidance.torch
 import torch
 from loguru import logger
 from transformers import DynamicCache, StaticCache
@@ -64,8 +63,11 @@ class Grammar:
     """An llguidance matcher and its mask: filled on the host as packed bits, applied on the device."""
 
     def __init__(self, matcher: llguidance.LLMatcher, vocab: int, device: str):
-        self.matcher, self.vocab = matcher, vocab
-        self.host = llguidance.torch.allocate_token_bitmask(1, vocab)  # pinned when CUDA is present
+        # llguidance.torch compiles a kernel when imported (torch's inductor, seconds): only once a grammar is used
+        from llguidance import torch as bitmasks
+
+        self.matcher, self.vocab, self.fill = matcher, vocab, bitmasks.fill_next_token_bitmask
+        self.host = bitmasks.allocate_token_bitmask(1, vocab)  # pinned when CUDA is present
         self.words = torch.empty(self.host.shape[1], dtype=torch.int32, device=device)
         self.shifts = torch.arange(32, dtype=torch.int32, device=device)
 
@@ -80,7 +82,7 @@ class Grammar:
     def upload_mask(self) -> None:
         """The next token's mask, sent to the device. The host buffer is written again only after the
         next token reached the host, and that copy is queued after this upload on the same stream."""
-        llguidance.torch.fill_next_token_bitmask(self.matcher, self.host)
+        self.fill(self.matcher, self.host)
         self.words.copy_(self.host[0], non_blocking=True)
 
     def apply(self, logits: torch.Tensor) -> torch.Tensor:
