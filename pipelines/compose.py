@@ -24,7 +24,7 @@ from pipelines.loudness import RATE
 from pipelines.segments import Encoder, SegmentJob, cut, local_cues
 from pipelines.shot import TRANSITIONS as ALL_TRANSITIONS
 from pipelines.soundtrack import PRIMING, MusicBed, soundtrack
-from pipelines.subtitles import MODES, Cue, hold, iso639_2, scene_cues, srt, vtt
+from pipelines.subtitles import BURNED, CARRIED, MODES, Cue, hold, iso639_2, scene_cues, srt, vtt
 
 # Names a client may ask for, mapped to ffmpeg's xfade transitions; "none" is a straight cut.
 TRANSITIONS = {
@@ -204,7 +204,7 @@ def compose(
     if subtitles not in MODES:
         raise ValueError(f"subtitles must be one of {', '.join(MODES)}")
     cues = film_cues(scenes, starts)
-    burn, soft = subtitles in ("burn", "both") and bool(cues), subtitles in ("soft", "both") and bool(cues)
+    burn, soft = subtitles in BURNED and bool(cues), subtitles in CARRIED and bool(cues)
     if burn and font is None:
         raise ValueError("subtitles need a font")
     if burn and (missing := missing_glyphs(font, "".join(line for cue in cues for line in cue.lines))):

@@ -39,6 +39,7 @@ from pipelines.render_options import (
 from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
 from pipelines.steps import animate, designs, keyframes, speak
 from pipelines.story_writer import WrittenStory
+from pipelines.subtitles import BURNED
 
 __all__ = ["ImageOptions", "MusicOptions", "RenderOptions", "VideoOptions", "render"]
 
@@ -165,7 +166,7 @@ def plan_shots(ctx: StageContext, source: Source, options: RenderOptions, cast, 
         width=video_size[0],
         height=video_size[1],
         overlap=options.video.transition_duration,
-        font=find_font(ctx.settings.font_file) if options.subtitles in ("burn", "both") else None,
+        font=find_font(ctx.settings.font_file) if options.subtitles in BURNED else None,
         warnings=list(board.warnings),
         store=ctx.store,
     )

@@ -62,8 +62,10 @@ class RenderOptions(BaseModel):
     @field_validator("subtitles", mode="before")
     @classmethod
     def _subtitle_mode(cls, value):
-        """The API's booleans: true burns the subtitles in (as before there were modes), false has none."""
-        return {True: "burn", False: "none"}.get(value, value) if isinstance(value, bool) else value
+        """The API's booleans, from before there were modes: true burns the subtitles in, false has none."""
+        if isinstance(value, bool):
+            return "burn" if value else "none"
+        return value
 
 
 def check_source(source: Source, options: RenderOptions) -> None:

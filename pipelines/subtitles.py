@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pipelines.text import CJK, clean, sentences
 
 MODES = ("burn", "soft", "both", "none")  # in the picture, a stream beside it (mov_text), both, neither
+BURNED, CARRIED = ("burn", "both"), ("soft", "both")  # the modes that draw them, that carry a stream
 ISO_639_2 = {"en": "eng", "zh": "zho"}  # the storyboard's languages, as an mp4 stream's language tag
 LATIN_CHARS, CJK_CHARS = 42, 16
 MAX_LINES = 2

@@ -351,6 +351,7 @@ def measure(variant: str, args) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.work = args.work.resolve()  # ffmpeg runs in other folders: paths in the plan must be absolute
     plan_file = args.work / "plan.json"
     if args.run:
         plan = json.loads(plan_file.read_text())

@@ -36,6 +36,14 @@ def loudness_of(path) -> tuple[float, float]:
     return integrated, peak
 
 
+def integrated_of(path: Path) -> float:
+    """ebur128's integrated loudness of a whole file to three decimals (its summary prints one)."""
+    meter = "ebur128=metadata=1,ametadata=print:key=lavfi.r128.I"
+    command = [ffmpeg.binary(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", meter, "-f", "null", "-"]
+    report = subprocess.run(command, capture_output=True, text=True).stderr
+    return float(re.findall(r"lavfi\.r128\.I=(-?[\d.]+)", report)[-1])
+
+
 @pytest.fixture(scope="session")
 def tiny_weights() -> Path:
     make_tiny_weights.build(TINY)  # idempotent: a no-op when the stamps match
