@@ -8,6 +8,7 @@ of 128 px keeps that stride a whole number of latents for Wan's 16 px and LTX's 
 """
 
 import time
+from collections.abc import Callable
 
 import torch
 from loguru import logger
@@ -84,3 +85,21 @@ def compare_decodes(vae, latents: torch.Tensor, tile: int, extra: tuple = ()) ->
         "mean_abs_levels": round(float(difference.mean()), 3),
         "max_abs_levels": round(float(difference.max()), 3),
     }
+
+
+def latents_decoded_by(vae, run: Callable[[], object]) -> tuple[torch.Tensor, tuple]:
+    """The latents `vae` is asked to decode while `run()` makes a clip, and the arguments after
+    them (LTX's decode timestep): what `compare_decodes` then decodes both ways."""
+    seen = []
+    decode = vae.decode
+
+    def recording(latents, *extra, **options):
+        seen.append((latents.clone(), extra))
+        return decode(latents, *extra, **options)
+
+    vae.decode = recording
+    try:
+        run()
+    finally:
+        del vae.decode
+    return seen[0]

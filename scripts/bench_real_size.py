@@ -41,7 +41,7 @@ from models.llm import LLMRuntime  # noqa: E402
 from models.music import MusicRuntime  # noqa: E402
 from models.speed import Speed, apply_speed, denoiser  # noqa: E402
 from models.t2i import TextToImageRuntime  # noqa: E402
-from models.video_decode import compare_decodes  # noqa: E402
+from models.video_decode import compare_decodes, latents_decoded_by  # noqa: E402
 from pipelines.storyboard import llm_messages, schema  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -206,23 +206,6 @@ SPEED_VARIANTS = [  # applied one after another on the loaded model; the last tw
 ]
 
 
-def clip_latents(i2v, run_clip) -> tuple:
-    """What the pipeline hands its VAE in one clip: the latents and the arguments after them."""
-    vae, seen = i2v.pipe.vae, []
-    decode = vae.decode
-
-    def recording(latents, *extra, **options):
-        seen.append((latents.clone(), extra))
-        return decode(latents, *extra, **options)
-
-    vae.decode = recording
-    try:
-        run_clip()
-    finally:
-        del vae.decode
-    return seen[0]
-
-
 def bench_decode(i2v, report, args, role, run, shape) -> None:
     """The clip's VAE decode, whole and in tiles of each `--decode-tile` size, side by side (each
     pair once to warm up, then timed); the pixel difference means little on random weights."""
@@ -231,7 +214,8 @@ def bench_decode(i2v, report, args, role, run, shape) -> None:
     for tile in args.decode_tile or ([128] if args.small else [256, 512]):
 
         def pair(tile=tile):
-            captured[:] = captured or [clip_latents(i2v, lambda: run(width, height, frames, 1, guidance))]
+            if not captured:
+                captured.append(latents_decoded_by(i2v.pipe.vae, lambda: run(width, height, frames, 1, guidance)))
             latents, extra = captured[0]
             compare_decodes(i2v.pipe.vae, latents, tile, extra)
             return compare_decodes(i2v.pipe.vae, latents, tile, extra)

@@ -2,10 +2,11 @@
 
 import pytest
 import torch
+from PIL import Image
 from pydantic import ValidationError
 
 from models.i2v import ImageToVideoRuntime
-from models.video_decode import compare_decodes, decode_tile
+from models.video_decode import compare_decodes, decode_tile, latents_decoded_by
 from settings import Settings
 
 # Mean |tiled - whole| in 8-bit levels on the tiny random VAEs (384x384, 2 latent frames, tiles of
@@ -62,3 +63,14 @@ def test_tiled_decode_tiles_and_stays_near_the_whole_one(tiny_weights, placement
 def test_whole_decode_is_the_default(tiny_weights, placement):
     vae = ImageToVideoRuntime(tiny_weights / "i2v", placement).pipe.vae
     assert not vae.use_tiling
+
+
+def test_a_clips_latents_are_caught_on_their_way_to_the_vae(tiny_weights, placement):
+    runtime = ImageToVideoRuntime(tiny_weights / "i2v", placement)
+    vae = runtime.pipe.vae
+    image = Image.new("RGB", (64, 64), "teal")
+    latents, extra = latents_decoded_by(vae, lambda: runtime.animate(image, 9, 64, 64, steps=1, seed=0, fps=8))
+    assert latents.shape == (1, vae.config.latent_channels, 2, 2, 2) and extra == (None,)
+    assert "decode" not in vars(vae)  # the VAE decodes as before
+    figures = compare_decodes(vae, latents, 128, extra)
+    assert figures["mean_abs_levels"] == 0  # a 64-px clip is smaller than one tile: nothing to blend
