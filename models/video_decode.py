@@ -13,8 +13,13 @@ from collections.abc import Callable
 import torch
 from loguru import logger
 
-TILE_STATE = ("use_tiling", "tile_sample_min_height", "tile_sample_min_width")
-TILE_STATE += ("tile_sample_stride_height", "tile_sample_stride_width")
+TILE_STATE = (
+    "use_tiling",
+    "tile_sample_min_height",
+    "tile_sample_min_width",
+    "tile_sample_stride_height",
+    "tile_sample_stride_width",
+)
 
 
 def decode_tile(settings) -> int | None:
@@ -24,13 +29,17 @@ def decode_tile(settings) -> int | None:
     return settings.i2v_decode_tile
 
 
-def configure(vae, tile: int | None) -> bool:
-    """Set `vae` to decode whole (`tile` None) or in tiles; False where it has no tiled decode
-    (SVD's temporal decoder, which decodes a few frames at a time instead)."""
-    if not hasattr(vae, "tiled_decode") or not hasattr(vae, "use_tiling"):
+def can_tile(vae) -> bool:
+    """Wan's and LTX's VAEs can; SVD's temporal decoder decodes a few frames at a time instead."""
+    return hasattr(vae, "tiled_decode") and hasattr(vae, "use_tiling")
+
+
+def configure(vae, tile: int | None) -> None:
+    """Set `vae` to decode whole (`tile` None) or in tiles, where it can."""
+    if not can_tile(vae):
         if tile is not None:
             logger.warning("{} has no tiled decode; it decodes whole", type(vae).__name__)
-        return False
+        return
     if tile is None:
         vae.disable_tiling()
     elif tile == 0:
@@ -43,7 +52,6 @@ def configure(vae, tile: int | None) -> bool:
             tile_sample_stride_height=stride,
             tile_sample_stride_width=stride,
         )
-    return True
 
 
 def _timed_decode(vae, latents: torch.Tensor, extra: tuple) -> tuple[torch.Tensor, float, float]:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from models.errors import WeightsError  # noqa: E402
 from models.registry import ModelRegistry  # noqa: E402
-from models.video_decode import compare_decodes, latents_decoded_by  # noqa: E402
+from models.video_decode import can_tile, compare_decodes, latents_decoded_by  # noqa: E402
 from pipelines.storyboard import llm_messages, schema  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -117,7 +117,7 @@ def clip_decodes(registry, settings, keyframe, tiles: list[int]) -> list[dict]:
     """One clip's VAE decode whole and in each size of tiles, side by side (each pair once to warm
     up, then timed): with the real weights, the pixel difference is the real tiling tolerance."""
     i2v = registry.get("i2v")
-    if i2v is None:
+    if i2v is None or not can_tile(i2v.pipe.vae):
         return []
     width, height = keyframe.size
 
