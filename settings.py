@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     attention: Literal["auto", "sdpa", "xformers", "eager"] = "auto"  # auto: xformers on CUDA if importable, else SDPA
     vae_slicing: bool = True  # decode a batch one image at a time, where the VAE can
     vae_tiling: bool = False  # decode in tiles (less VRAM), where the VAE can
+    i2v_decode: Literal["auto", "full", "tiled"] = "auto"  # video VAE (Wan, LTX): whole or tiled; auto: as vae_tiling
+    i2v_decode_tile: int = Field(
+        default=0, ge=0, le=2048, multiple_of=128
+    )  # tiled: a tile's side in px, a multiple of 128; 0: the VAE's own (Wan 256, LTX 512)
     cpu_offload: Literal["none", "model", "sequential"] = "none"  # diffusers' CPU offload (CUDA only)
     residency: Literal["all", "stage"] = "all"  # stage: only the role in use stays loaded (24 GB cards)
     max_pixels: int = Field(default=1024 * 1024, ge=64 * 64)  # keyframe pixel budget

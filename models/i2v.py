@@ -15,6 +15,7 @@ from models.cancel import CancelToken
 from models.device import Placement
 from models.diffusion import generators, load_pipeline, run_guarded, step_callback
 from models.text_windows import Reading, one_window
+from models.video_decode import configure
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,16 @@ def _loader(folder: Path):
 class ImageToVideoRuntime:
     role = "i2v"
 
-    def __init__(self, folder: Path, placement: Placement):
+    def __init__(self, folder: Path, placement: Placement, decode_tile: int | None = None):
+        """`decode_tile`: None decodes clips whole, else in tiles of that many pixels (0: the VAE's
+        own size); it, not S2V_VAE_TILING, decides for the video VAE (models/video_decode.py)."""
         self.folder = folder
         self.placement = placement
         self.pipe, self.load_seconds, self.parameters = load_pipeline(self.role, folder, placement, _loader(folder))
         self.name = type(self.pipe).__name__
         if self.name not in FAMILIES:
             raise ValueError(f"{folder} holds a {self.name}, not an image-to-video pipeline we support")
+        configure(self.pipe.vae, decode_tile)
         self.family = FAMILIES[self.name]
         self.spatial_multiple = self.family.spatial(self.pipe)
         self.temporal_multiple = self.family.temporal(self.pipe)

@@ -21,6 +21,7 @@ from models.llm import LLMRuntime
 from models.music import MusicRuntime
 from models.t2i import TextToImageRuntime, text_window
 from models.tts import CoquiTTSRuntime, EspeakRuntime
+from models.video_decode import decode_tile
 from models.warm import warm
 from models.weights import fingerprint
 
@@ -104,6 +105,8 @@ class ModelRegistry:
             return {"ip_adapter_folder": self.settings.role_path("ip_adapter")}
         if role == "llm":
             return {"decode": self.settings.llm_decode, "answer_tokens": self.settings.llm_max_new_tokens}
+        if role == "i2v":
+            return {"decode_tile": decode_tile(self.settings)}
         return {}
 
     def check_voice(self, voice: str) -> None:

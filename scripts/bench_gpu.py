@@ -1,6 +1,6 @@
 """Per-stage timings on whatever device this machine has, so the first GPU run gives real numbers.
 
-python scripts/bench_gpu.py [--repeats 3] [--size 768x512] [--batch 4] [--shots 6]
+python scripts/bench_gpu.py [--repeats 3] [--size 768x512] [--batch 4] [--shots 6] [--decode-tile 256 ...]
 
 Uses the same settings as the server (S2V_WEIGHTS_DIR, S2V_DEVICE, S2V_DTYPE, S2V_I2V_*): with
 real weights on a GPU it measures the real models; without, point S2V_WEIGHTS_DIR at weights/tiny
@@ -8,7 +8,9 @@ to check the script itself. Each stage runs once to warm up (kernels, allocator,
 `--repeats` times; CUDA is synchronised around every timed call and peak VRAM is read per stage.
 Prints a table; writes data/bench/gpu.json. docs/gpu-plan.md has the figures to compare with.
 With an IP-Adapter beside the keyframe model it also measures character consistency: `--shots`
-scenes of one character drawn with and without its design image (`identity_consistency`).
+scenes of one character drawn with and without its design image (`identity_consistency`). It
+also decodes one clip whole and in tiles of each `--decode-tile` size (`clip_decodes`): times, peak
+VRAM and, with the real VAE, the pixel difference tiles make.
 Without the real weights, scripts/bench_real_size.py times the same runtimes at the real sizes.
 """
 
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from models.errors import WeightsError  # noqa: E402
 from models.registry import ModelRegistry  # noqa: E402
+from models.video_decode import can_tile, compare_decodes, latents_decoded_by  # noqa: E402
 from pipelines.storyboard import llm_messages, schema  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -50,6 +53,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=4, help="keyframe denoising steps")
     p.add_argument("--shots", type=int, default=6, help="shots of one character for the consistency figure (0: skip)")
     p.add_argument("--strength", type=float, default=0.6, help="the character's identity strength in those shots")
+    p.add_argument("--decode-tile", type=int, action="append", help="i2v VAE decode tile sizes to compare (px)")
     return p
 
 
@@ -107,6 +111,27 @@ def identity_consistency(t2i, shots: int, width: int, height: int, steps: int, s
         figures[f"pairwise_{label}"] = round(mean_pairwise_similarity(embeddings), 4)
         figures[f"to_design_{label}"] = round(float((embeddings @ design_embedding.T).mean()), 4)
     return figures
+
+
+def clip_decodes(registry, settings, keyframe, tiles: list[int]) -> list[dict]:
+    """One clip's VAE decode whole and in each size of tiles, side by side (each pair once to warm
+    up, then timed): with the real weights, the pixel difference is the real tiling tolerance."""
+    i2v = registry.get("i2v")
+    if i2v is None or not can_tile(i2v.pipe.vae):
+        return []
+    width, height = keyframe.size
+
+    def clip():
+        i2v.animate(keyframe, settings.i2v_frames, width, height, steps=1, seed=0, fps=24)
+
+    latents, extra = latents_decoded_by(i2v.pipe.vae, clip)
+    rows = []
+    for tile in tiles:
+        compare_decodes(i2v.pipe.vae, latents, tile, extra)
+        rows.append(compare_decodes(i2v.pipe.vae, latents, tile, extra))
+    if settings.residency == "stage":
+        registry.unload("i2v")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,6 +204,7 @@ def run(args) -> int:
         1,
         "clip",
     )
+    decodes = clip_decodes(registry, settings, keyframe, args.decode_tile or [256, 512])
     speech = {}
 
     def speak(tts):
@@ -197,6 +223,12 @@ def run(args) -> int:
     if speech:
         tts_row = next(row for row in rows if row["role"] == "tts")
         print(f"tts real-time factor: {tts_row['seconds'] / max(speech['seconds'], 1e-9):.3f} (below 1 is faster)")
+    for row in decodes:
+        print(
+            f"i2v decode, {row['tile']}-px tiles vs whole: {row['tiled_s']:.3f} s vs {row['full_s']:.3f} s, "
+            f"peak VRAM {row['tiled_peak_gb']:.2f} vs {row['full_peak_gb']:.2f} GB, "
+            f"difference mean {row['mean_abs_levels']:.2f}/255, largest {row['max_abs_levels']:.1f}/255"
+        )
     if consistency:
         print(
             f"identity consistency over {consistency['shots']} shots (CLIP cosine, strength {consistency['strength']}):"
@@ -205,7 +237,7 @@ def run(args) -> int:
         )
     out = ROOT / "data" / "bench" / "gpu.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    report = {"device": device, "name": name, "rows": rows, "identity_consistency": consistency}
+    report = {"device": device, "name": name, "rows": rows, "identity_consistency": consistency, "decode": decodes}
     out.write_text(json.dumps(report, indent=2))
     print(f"written: {out}")
     return 0

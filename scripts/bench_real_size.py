@@ -41,6 +41,7 @@ from models.llm import LLMRuntime  # noqa: E402
 from models.music import MusicRuntime  # noqa: E402
 from models.speed import Speed, apply_speed, denoiser  # noqa: E402
 from models.t2i import TextToImageRuntime  # noqa: E402
+from models.video_decode import compare_decodes, latents_decoded_by  # noqa: E402
 from pipelines.storyboard import llm_messages, schema  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -205,6 +206,23 @@ SPEED_VARIANTS = [  # applied one after another on the loaded model; the last tw
 ]
 
 
+def bench_decode(i2v, report, args, role, run, shape) -> None:
+    """The clip's VAE decode, whole and in tiles of each `--decode-tile` size, side by side (each
+    pair once to warm up, then timed); the pixel difference means little on random weights."""
+    width, height, frames, _, guidance = shape
+    captured = []  # one clip's latents, made in the first case (its failure is that case's row)
+    for tile in args.decode_tile or ([128] if args.small else [256, 512]):
+
+        def pair(tile=tile):
+            if not captured:
+                captured.append(latents_decoded_by(i2v.pipe.vae, lambda: run(width, height, frames, 1, guidance)))
+            latents, extra = captured[0]
+            compare_decodes(i2v.pipe.vae, latents, tile, extra)
+            return compare_decodes(i2v.pipe.vae, latents, tile, extra)
+
+        case(report, role, f"{width}x{height} {frames}f: VAE decode whole vs {tile}-px tiles", pair)
+
+
 def bench_i2v(folder, placement, report, args, role):
     i2v = ImageToVideoRuntime(folder, placement)
     report.add(loaded(role, i2v))
@@ -219,6 +237,9 @@ def bench_i2v(folder, placement, report, args, role):
     i2v.animate(keyframe, 9, 256, 256, 2, 0, 24, PROMPT)  # warm-up at a small size
     for label, *shape in plan:
         case(report, role, label, lambda shape=shape: run(*shape), frames=i2v.frame_count(shape[2]))
+    # Tiles must be smaller than the clip to be used: the small plan's 64 px clips are not.
+    shape = plan[-1][1:]
+    bench_decode(i2v, report, args, role, run, (256, 256, 9, *shape[3:]) if args.small else shape)
     if args.compiled_clip and not args.small:
         # The fastest settings on the full clip: the first run pays the compile.
         apply_speed(i2v.pipe, Speed(fp8=True, compile=True))
@@ -289,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--small", action="store_true", help="tiny sizes and frame counts (tests)")
     p.add_argument("--speed", action="store_true", help="also time the speed options on the video transformer")
     p.add_argument("--compiled-clip", action="store_true", help="also time the full clip with fp8 + compiled blocks")
+    p.add_argument("--decode-tile", type=int, action="append", help="VAE decode tile sizes to time (px)")
     p.add_argument("--keep", action="store_true", help="keep the built folders")
     p.add_argument("--film", action="store_true", help="a whole film through the server (real_size_film.py)")
     p.add_argument("--film-t2i", choices=["t2i", "t2i-zimage", "t2i-flux2"], default="t2i", help="its keyframe model")

@@ -29,6 +29,9 @@ def test_bench_times_each_role_through_our_runtimes(tmp_path):
     assert loads == {"t2i": "StableDiffusionXLPipeline", "llm": "qwen3", "i2v": "LTXImageToVideoPipeline"}
     keyframes = [row for row in rows if row["role"] == "t2i" and "keyframe" in row["what"]]
     assert [row["steps"] for row in keyframes] == [4, 4] and all(row["step_s"] > 0 for row in keyframes)
+    decodes = [row for row in rows if "VAE decode" in row["what"]]
+    assert [(row["role"], row["tile"]) for row in decodes] == [("i2v", 128)]
+    assert decodes[0]["full_s"] > 0 and decodes[0]["tiled_s"] > 0 and decodes[0]["mean_abs_levels"] > 0
     rates = [row["tokens_per_s"] for row in rows if "tokens_per_s" in row]
     assert len(rates) == 2 and min(rates) > 0  # plain and grammar-constrained decoding
     assert not (tmp_path / "w" / "t2i").exists()  # built folders are removed after their role
