@@ -36,7 +36,9 @@ def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
         raise ValueError("format must be wav or mp3")
 
 
-def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float) -> tuple[np.ndarray, int, list]:
+def speak(
+    tts, parts: list[tuple[str, str | None]], language: str, speed: float, cancel: CancelToken | None = None
+) -> tuple[np.ndarray, int, list]:
     """Speak a line's parts, each in its voice, sentence by sentence, joined with a short pause;
     returns the samples, their rate, and each sentence's (start, end, text) in seconds: the
     subtitles' timing."""
@@ -46,7 +48,7 @@ def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float)
             spoken_form = speakable(piece, language)
             if not any(ch.isalnum() for ch in spoken_form):
                 continue  # punctuation alone has nothing to say
-            speech = tts.synthesize(spoken_form, voice, language, speed)
+            speech = tts.synthesize(spoken_form, voice, language, speed, cancel)
             rate = speech.sample_rate
             if chunks:
                 pause = np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)
@@ -103,7 +105,7 @@ def make_narration(
         )
         artifact, timing = store.find(key, suffix), store.find(key, ".cues.json")
         if artifact is None or timing is None:
-            samples, rate, timed = speak(tts, parts, lang, speed)
+            samples, rate, timed = speak(tts, parts, lang, speed, cancel)
             with store.making(key, ".cues.json") as part:
                 part.write_text(json.dumps(timed, ensure_ascii=False), encoding="utf-8")
             with store.making(key, suffix) as part:

@@ -64,14 +64,16 @@ def settings_to_use(manifest: dict[str, dict], steps: list[dict], dest: Path, li
 
 
 def fetch(step: dict) -> None:
+    """The entry's repository into its folder, or each of its `parts` into a sub-folder of it."""
     from huggingface_hub import snapshot_download
 
-    snapshot_download(
-        repo_id=step["repo"],
-        revision=step["revision"],
-        local_dir=step["target"],
-        allow_patterns=step.get("allow"),
-    )
+    for folder, repo in step.get("parts", {".": step["repo"]}).items():
+        snapshot_download(
+            repo_id=repo,
+            revision=step["revision"],
+            local_dir=str(Path(step["target"]) / folder),
+            allow_patterns=step.get("allow"),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

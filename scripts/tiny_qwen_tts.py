@@ -31,6 +31,8 @@ CODES = 64  # codes a codebook
 GROUPS = 4  # codebooks a frame (the real model: 16)
 HIDDEN = 32
 SPEECH_DBFS = -23.0  # as the tiny VITS: a recorded voice's level before the loudness pass
+HEAD_GAIN = 30.0  # logits of a few units instead of a tenth
+TEXT_GAIN = 10.0  # a layer of the text projection, and attention's values and outputs
 MAX_FRAMES = 25  # generation_config's cap: a take of at most 2 s at 12.5 frames a second
 TTS_TOKENS = ("<tts_pad>", "<tts_text_bos>", "<tts_text_eod>")
 # The codec's control ids live above its codes (the talker never samples there but for end-of-speech).
@@ -134,6 +136,47 @@ def audible(codec) -> None:
             last *= 10 ** ((SPEECH_DBFS - float(level)) / 20)
 
 
+def decisive(model) -> None:
+    """Random heads give nearly flat logits, so a seeded sampler draws the same codes whatever the
+    input: the speaker, the description or the cloned clip would change nothing. Heads scaled up make
+    the codes follow the input; end-of-speech's row is cleared, so a take runs its MAX_FRAMES."""
+    import torch
+
+    talker = model.talker
+    with torch.no_grad():
+        for head in [talker.codec_head, *talker.code_predictor.lm_head]:
+            head.weight.mul_(HEAD_GAIN)
+        # Text reaches the talker through a two-layer projection that random weights shrink a
+        # hundredfold: scaled back, the line and a voice's description weigh as much as the codes.
+        for layer in (talker.text_projection.linear_fc1, talker.text_projection.linear_fc2):
+            layer.weight.mul_(TEXT_GAIN)
+        # A voice is one position of the prompt (a speaker's row, a clip's x-vector), heard only
+        # through attention, which random values and outputs shrink a hundredfold: scaled back.
+        for layer in talker.model.layers:
+            layer.self_attn.v_proj.weight.mul_(TEXT_GAIN)
+            layer.self_attn.o_proj.weight.mul_(TEXT_GAIN)
+        talker.codec_head.weight[CONTROL["codec_eos_token_id"]] = 0.0
+
+
+def centred(model, codec_folder: Path) -> None:
+    """A random speaker encoder gives every clip nearly the same x-vector (the clips' common
+    statistics dominate it): its last layer's bias takes away the mean x-vector of random codec
+    clips, so what is left is each clip's own, and two voices give two embeddings, as loud as a
+    speaker's row in the prompt."""
+    import torch
+    from qwen_tts.core import Qwen3TTSTokenizerV2Model
+
+    codec = Qwen3TTSTokenizerV2Model.from_pretrained(codec_folder).eval()
+    with torch.no_grad():
+        clips = codec.decode(torch.randint(0, CODES, (8, 25, GROUPS))).audio_values
+        vectors = torch.stack([model.extract_speaker_embedding(clip.numpy(), 24000) for clip in clips])
+        fc = model.speaker_encoder.fc
+        fc.bias -= vectors.mean(0)
+        gain = 1.0 / float((vectors - vectors.mean(0)).norm(dim=-1).mean())  # x-vectors of about unit length
+        fc.weight.mul_(gain)
+        fc.bias.mul_(gain)
+
+
 def model_config(kind: str, tokenizer) -> dict:
     text_ids = {name: tokenizer.convert_tokens_to_ids(name) for name in ("<|im_start|>", "<|im_end|>", *TTS_TOKENS)}
     languages = {language: CODES + 8 + i for i, language in enumerate(LANGUAGES)}
@@ -193,7 +236,12 @@ def build_kind(kind: str, out: Path, tokenizer) -> None:
     out.mkdir(parents=True)
     settings = model_config(kind, tokenizer)
     torch.manual_seed(len(kind))  # each kind its own weights, as three separately trained checkpoints
-    Qwen3TTSForConditionalGeneration(Qwen3TTSConfig(**settings)).save_pretrained(out, safe_serialization=True)
+    speech_tokenizer(out / "speech_tokenizer")
+    model = Qwen3TTSForConditionalGeneration(Qwen3TTSConfig(**settings)).eval()
+    decisive(model)
+    if model.speaker_encoder is not None:
+        centred(model, out / "speech_tokenizer")
+    model.save_pretrained(out, safe_serialization=True)
     # The config as the Hub's is written: save_pretrained adds keys (model_type, ...) to the speaker
     # encoder's section that its config class does not take back.
     (out / "config.json").write_text(json.dumps(settings, indent=2))
@@ -202,7 +250,6 @@ def build_kind(kind: str, out: Path, tokenizer) -> None:
     generation |= {f"subtalker_{k}": v for k, v in (("dosample", True), ("top_k", 50), ("top_p", 1.0))}
     generation |= {"subtalker_temperature": 0.9, "max_new_tokens": MAX_FRAMES}
     (out / "generation_config.json").write_text(json.dumps(generation, indent=2))
-    speech_tokenizer(out / "speech_tokenizer")
 
 
 def build(out: Path) -> None:
