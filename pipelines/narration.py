@@ -13,7 +13,7 @@ from models.tts import is_reference_clip
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
 from pipelines.shot import MAX_LINE_CHARS
-from pipelines.specs import Audio, Line, check_scene_ids
+from pipelines.specs import Audio, Character, Line, check_scene_ids
 from pipelines.text import detect_language, sentences, speakable
 
 PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
@@ -60,6 +60,31 @@ def speak(
     if not chunks:  # a line with nothing speakable still gets its moment of silence
         return np.zeros(int(0.5 * rate), dtype=np.float32), rate, []
     return np.concatenate(chunks), rate, timed
+
+
+def design_voices(
+    cast: list[Character], tts, store: ArtifactStore, language: str, cancel: CancelToken | None = None
+) -> dict[str, str]:
+    """A voice for each character with a voice_description and no voice, from an engine that designs
+    voices (none otherwise): a reference clip it makes once from the description, kept in the store by
+    the model, description and language, then cloned for every line. A later render finds the same
+    clip (or, evicted, makes the same bytes again: the take is seeded), so the character sounds the
+    same in every render. Returns each such character's clip path by name."""
+    if not tts.designs_voices:
+        return {}
+    clips = {}
+    for character in cast:
+        description = character.voice_description.strip()
+        if character.voice or not description:
+            continue
+        lang = detect_language(description) if language == "auto" else language
+        key = key_of(stage="voice-design", description=description, language=lang, model=tts.identity)
+        if store.find(key, ".wav") is None:
+            speech = tts.design_voice(description, lang, cancel)
+            with store.making(key, ".wav") as part:
+                soundfile.write(part, speech.samples, speech.sample_rate, subtype="PCM_16", format="WAV")
+        clips[character.name] = str(store.path(key, ".wav").resolve())  # absolute: a reference clip
+    return clips
 
 
 def voice_key(voice: str | None) -> str | None:
