@@ -29,9 +29,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
 fi
 
 # The Qwen3-TTS speech worker's own environment: its pins (transformers 4.57) cannot share .venv.
-[ -x .venv-qwen-tts/bin/python ] || python3 -m venv .venv-qwen-tts
+# Made by .venv's own interpreter: the main stack's compiled packages it borrows need the same Python.
+[ -x .venv-qwen-tts/bin/python ] || "$(.venv/bin/python -c 'import sys; print(sys._base_executable)')" -m venv .venv-qwen-tts
 stamp=.venv-qwen-tts/.requirements.sha256
-wanted=$(cat requirements-qwen-tts.txt requirements.txt | sha256sum | cut -d' ' -f1)
+wanted=$(sha256sum requirements-qwen-tts.txt | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "setup: installing the Qwen3-TTS worker's packages into .venv-qwen-tts"
   .venv-qwen-tts/bin/python -m pip install -q --no-deps -r requirements-qwen-tts.txt
