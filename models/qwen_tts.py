@@ -99,8 +99,11 @@ class Worker:
             self.lines.put(None)  # end of output (the process is gone) or a line that is not the protocol
 
     def send(self, request: dict) -> None:
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the worker is gone: the reply that never comes (None) says so
 
     def receive(self, timeout: float, cancel: CancelToken | None = None) -> dict | None:
         """The next line; None when the worker died. A cancel or the timeout kills it."""
@@ -139,13 +142,13 @@ class QwenTTSRuntime(QwenVoices):
         self.parameters = about["parameters"]
         self.load_seconds = time.perf_counter() - started
 
-    def _start(self) -> dict:
+    def _start(self, cancel: CancelToken | None = None) -> dict:
         """Start the worker, wait until its models are loaded, and ping it."""
         self._worker = Worker(self.folder, self._device, self._dtype)
-        ready = self._worker.receive(LOAD_TIMEOUT)
+        ready = self._worker.receive(LOAD_TIMEOUT, cancel)
         if ready is None:
             raise ModelError(f"the Qwen3-TTS worker exited while loading (exit code {self._worker.process.wait()})")
-        self._worker.send({"id": 0, "op": "ping"})
+        self._worker.send({"op": "ping"})
         if self._worker.receive(PING_TIMEOUT) is None:
             raise ModelError("the Qwen3-TTS worker exited instead of answering a ping")
         return ready
@@ -155,7 +158,7 @@ class QwenTTSRuntime(QwenVoices):
         with self._lock:
             for attempt in (1, 2):
                 if self._worker is None or self._worker.process.poll() is not None:
-                    self._start()
+                    self._start(cancel)
                 self._worker.send(request)
                 reply = self._worker.receive(LOAD_TIMEOUT, cancel)
                 if reply is not None:
@@ -172,7 +175,7 @@ class QwenTTSRuntime(QwenVoices):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "take.npy"
             request = {"op": "speak", "text": text, "language": language, "seed": SPEECH_SEED, "out": str(out)}
-            reply = self._ask({"id": 1, **request, **voice}, cancel)
+            reply = self._ask({**request, **voice}, cancel)
             samples = np.load(out)
         if samples.size == 0:
             raise ModelError("the speech model returned no audio")

@@ -1,14 +1,14 @@
 """The Qwen3-TTS speech worker: a process of its own, run by .venv-qwen-tts's python (qwen_tts needs
 transformers 4.57; the server runs transformers 5), started and supervised by models/qwen_tts.py.
 
-    python models/qwen_tts_worker.py FOLDER DEVICE DTYPE
+    .venv-qwen-tts/bin/python -P models/qwen_tts_worker.py FOLDER DEVICE DTYPE
 
 FOLDER holds custom-voice/ (named speakers) and, where present, voice-design/ and base/ (cloning).
 It imports qwen_tts, torch, numpy and the standard library only: none of the project's modules.
 
 The protocol, one JSON object a line: the worker says {"ready": ...} once its models are loaded, then
-answers each request on stdin with {"id": ..., "ok": true, ...} or {"id": ..., "ok": false, "error":
-...}. Requests:
+answers each request on stdin, in order, with {"ok": true, ...} or {"ok": false, "error": ...}.
+Requests:
     {"op": "ping"}
     {"op": "speak", "text", "language", "seed", "out", and one of "speaker", "reference" or "design"}
 "speak" writes the samples (float32, .npy) to "out" and answers with their rate. "reference" is a
@@ -97,7 +97,7 @@ def main(folder: str, device: str, dtype: str) -> None:
             reply = answer(speaker, request)
         except Exception as error:  # the request fails; the worker stays up for the next one
             reply = {"ok": False, "error": f"Qwen3-TTS: {type(error).__name__}: {error}"}
-        channel.write(json.dumps({"id": request.get("id"), **reply}) + "\n")
+        channel.write(json.dumps(reply) + "\n")
 
 
 if __name__ == "__main__":
