@@ -10,9 +10,11 @@ import soundfile
 from models.qwen_tts import WORKER_PYTHON
 from models.registry import ModelRegistry
 from pipelines.artifact_store import ArtifactStore
+from pipelines.context import StageContext
 from pipelines.dialogue import parts_of
 from pipelines.narration import design_voices, make_narration
-from pipelines.specs import Character, Line
+from pipelines.render import ImageOptions, RenderOptions, generate
+from pipelines.specs import Character, Line, Shot
 from tests.conftest import tiny_settings
 
 pytestmark = pytest.mark.skipif(not WORKER_PYTHON.is_file(), reason="no .venv-qwen-tts: run scripts/setup.sh")
@@ -26,11 +28,16 @@ SAID = "The fox said, “Come with me.” The owl said, “Come with me.”"
 
 
 @pytest.fixture(scope="module")
-def qwen(tiny_weights, tmp_path_factory):
+def registry(tiny_weights, tmp_path_factory):
     settings = tiny_settings(tmp_path_factory.mktemp("data"), tts_backend="qwen-tts", tts_model="tts-qwen")
-    runtime = ModelRegistry(settings).get("tts")
-    yield runtime
-    runtime.unload()
+    registry = ModelRegistry(settings)
+    yield registry
+    registry.get("tts").unload()
+
+
+@pytest.fixture(scope="module")
+def qwen(registry):
+    return registry.get("tts")
 
 
 def test_a_designed_voice_is_made_once_kept_and_the_same_bytes_in_another_store(qwen, tmp_path, monkeypatch):
@@ -61,3 +68,17 @@ def test_every_line_of_a_designed_character_is_spoken_in_its_voice_the_same_in_e
     assert takes[0] == takes[1]
     fox, owl = (qwen.synthesize("Come with me.", clips[name], "en").samples for name in ("Fox", "Owl"))
     assert not np.array_equal(fox, owl)
+
+
+def test_a_render_speaks_the_designed_characters_in_their_stored_voices_and_keeps_no_path(registry, qwen, tmp_path):
+    shots = [Shot(scene_id="s1", prompt="a fox and an owl", narration=SAID, speakers=["Fox", "Owl"])]
+    store = ArtifactStore(tmp_path / "store")
+    ctx = StageContext(registry, registry.settings, store, tmp_path / "task")
+    options = RenderOptions(image=ImageOptions(resolution="128x96", seed=5), language="en")
+    made = generate(shots, ctx, options, cast=CAST[:2], until="narration")
+    assert [c.voice for c in made.storyboard.characters] == [None, None]  # remade from the store, never a path
+    clips = design_voices(CAST[:2], qwen, store, "en")  # found in the store the render filled
+    cast = [c.model_copy(update={"voice": clips[c.name]}) for c in CAST[:2]]
+    line = Line(scene_id="s1", text=SAID, parts=parts_of(SAID, ["Fox", "Owl"], cast))
+    (audio,) = make_narration([line], tmp_path / "again", qwen, store, language="en")
+    assert made.audios[0].audio.read_bytes() == audio.audio.read_bytes()
