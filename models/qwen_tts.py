@@ -109,12 +109,12 @@ class Worker:
         """The next line; None when the worker died. A cancel or the timeout kills it."""
         deadline = time.monotonic() + timeout
         while True:
+            if cancel is not None and cancel.cancelled:
+                self.stop()
+                raise Cancelled("cancelled")
             try:
                 return self.lines.get(timeout=POLL_SECONDS)
             except queue.Empty:
-                if cancel is not None and cancel.cancelled:
-                    self.stop()
-                    raise Cancelled("cancelled") from None
                 if time.monotonic() > deadline:
                     self.stop()
                     raise ModelError(f"the Qwen3-TTS worker did not answer in {timeout:.0f} s") from None
