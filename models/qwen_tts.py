@@ -6,7 +6,9 @@ the model lives in .venv-qwen-tts (scripts/setup.sh) and is spoken to over pipes
 A folder holds up to three models, each in the layout of its Hub repository: custom-voice/ (named
 built-in speakers: the narrator's and characters' voices), voice-design/ (a voice made from a
 description: `design_voice`) and base/ (a voice cloned from a reference clip: a voice given as a
-clip's absolute path).
+clip's absolute path). A clip with its transcript beside it (`clip.txt` for `clip.wav`) is cloned in
+context (the model continues the clip's own speech: the closest voice); without one, from the clip's
+speaker embedding alone.
 
 The worker is started at load and answers a ping before the runtime is ready. A worker that dies
 mid-request is started again and the request tried once more; a cancelled request kills the worker
@@ -39,12 +41,7 @@ SPEECH_SEED = 0  # one seed a call: a text and voice are the same take every tim
 LOAD_TIMEOUT = 900.0  # seconds for the worker to import qwen_tts and load its models
 PING_TIMEOUT = 30.0
 POLL_SECONDS = 0.1  # how often a waiting request looks at its cancel token
-# What the voice-design model says to make a character's reference clip: a sentence a language,
-# long enough for a speaker embedding, the same for every character.
-DESIGN_SENTENCE = {
-    "en": "The morning was quiet, and I walked along the river to see where it would take me.",
-    "zh": "那天早上很安静，我沿着河边慢慢地走，想看看它会把我带到哪里。",
-}
+TRANSCRIPT = ".txt"  # a clip's transcript, beside it under its name: the clip is then cloned in context
 
 
 class QwenVoices:
@@ -187,18 +184,20 @@ class QwenTTSRuntime(QwenVoices):
         voice = voice or self.voices[0]
         checked(self, voice)
         named = {"reference": voice} if is_reference_clip(voice) else {"speaker": voice}
+        transcript = Path(voice).with_suffix(TRANSCRIPT)
+        if is_reference_clip(voice) and transcript.is_file():
+            named["transcript"] = transcript.read_text(encoding="utf-8")
         speech = self._speak(text, language, cancel, **named)
         if speed != 1.0:  # Qwen3-TTS has no pace setting: stretched in time, keeping the pitch
             speech.samples = librosa.effects.time_stretch(speech.samples, rate=speed).astype(np.float32)
         return speech
 
-    def design_voice(self, description: str, language: str, cancel: CancelToken | None = None) -> Speech:
-        """A reference clip of a voice made from its description (the voice-design model speaking
-        DESIGN_SENTENCE): cloned afterwards, every line of a character sounds the same."""
+    def design_voice(self, description: str, text: str, language: str, cancel: CancelToken | None = None) -> Speech:
+        """`text` in a voice made from its description (the voice-design model): a reference clip
+        that, cloned for every line, makes a character sound the same throughout."""
         if not self.designs_voices:
             raise ModelError("this Qwen3-TTS folder has no voice-design model")
-        sentence = DESIGN_SENTENCE.get(language, DESIGN_SENTENCE["en"])
-        return self._speak(sentence, language, cancel, design=description)
+        return self._speak(text, language, cancel, design=description)
 
     def unload(self) -> None:
         if self._worker is not None:

@@ -12,7 +12,8 @@ Requests:
     {"op": "ping"}
     {"op": "speak", "text", "language", "seed", "out", and one of "speaker", "reference" or "design"}
 "speak" writes the samples (float32, .npy) to "out" and answers with their rate. "reference" is a
-clip's path (cloned by the base model); "design" a voice's description (the voice-design model).
+clip's path, cloned by the base model (in context with its "transcript", else from its speaker
+embedding); "design" a voice's description (the voice-design model).
 """
 
 import json
@@ -45,7 +46,7 @@ class Speaker:
             for kind in KINDS
             if (folder / kind / "config.json").is_file()
         }
-        self.prompts: dict[tuple, list] = {}  # a reference clip's x-vector, by path and modification time
+        self.prompts: dict[tuple, list] = {}  # a clip's clone prompt, by path, modification time and transcript
 
     def about(self) -> dict:
         named = self.models["custom-voice"]
@@ -55,18 +56,20 @@ class Speaker:
             "parameters": sum(p.numel() for m in self.models.values() for p in m.model.parameters()),
         }
 
-    def _clone_prompt(self, clip: str) -> list:
-        """A clip's speaker embedding only (x-vector mode): a clip has no transcript to condition on."""
-        key = (clip, os.stat(clip).st_mtime_ns)
+    def _clone_prompt(self, clip: str, transcript: str | None) -> list:
+        """With the clip's transcript, its codes and words (in context); without, its speaker embedding only."""
+        key = (clip, os.stat(clip).st_mtime_ns, transcript)
         if key not in self.prompts:
-            self.prompts[key] = self.models["base"].create_voice_clone_prompt(ref_audio=clip, x_vector_only_mode=True)
+            self.prompts[key] = self.models["base"].create_voice_clone_prompt(
+                ref_audio=clip, ref_text=transcript, x_vector_only_mode=transcript is None
+            )
         return self.prompts[key]
 
     def speak(self, request: dict) -> tuple[np.ndarray, int]:
         text, language = request["text"], LANGUAGES.get(request["language"], "auto")
         torch.manual_seed(request["seed"])  # one seed a call: a text and voice are the same take every time
         if request.get("reference"):
-            prompt = self._clone_prompt(request["reference"])
+            prompt = self._clone_prompt(request["reference"], request.get("transcript"))
             wavs, rate = self.models["base"].generate_voice_clone(text, language=language, voice_clone_prompt=prompt)
         elif request.get("design"):
             wavs, rate = self.models["voice-design"].generate_voice_design(

@@ -18,6 +18,12 @@ from pipelines.text import detect_language, sentences, speakable
 
 PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
 PAUSE_SECONDS = 0.15
+# What a designed voice says in its reference clip (and the clip's transcript): long enough for the
+# speech model to take the voice from, the same for every character of a language.
+DESIGN_SENTENCE = {
+    "en": "The morning was quiet, and I walked along the river to see where it would take me.",
+    "zh": "那天早上很安静，我沿着河边慢慢地走，想看看它会把我带到哪里。",
+}
 
 
 def check_speed(speed: float) -> None:
@@ -67,9 +73,9 @@ def design_voices(
 ) -> dict[str, str]:
     """A voice for each character with a voice_description and no voice, from an engine that designs
     voices (none otherwise): a reference clip it makes once from the description, kept in the store by
-    the model, description and language, then cloned for every line. A later render finds the same
-    clip (or, evicted, makes the same bytes again: the take is seeded), so the character sounds the
-    same in every render. Returns each such character's clip path by name."""
+    the model, description and language with its transcript beside it, then cloned for every line. A
+    later render finds the same clip (or, evicted, makes the same bytes again: the take is seeded),
+    so the character sounds the same in every render. Returns each such character's clip path by name."""
     if not tts.designs_voices:
         return {}
     clips = {}
@@ -78,9 +84,12 @@ def design_voices(
         if character.voice or not description:
             continue
         lang = detect_language(description) if language == "auto" else language
-        key = key_of(stage="voice-design", description=description, language=lang, model=tts.identity)
-        if store.find(key, ".wav") is None:
-            speech = tts.design_voice(description, lang, cancel)
+        sentence = DESIGN_SENTENCE.get(lang, DESIGN_SENTENCE["en"])
+        key = key_of(stage="voice-design", description=description, language=lang, text=sentence, model=tts.identity)
+        if store.find(key, ".wav") is None or store.find(key, ".txt") is None:
+            speech = tts.design_voice(description, sentence, lang, cancel)
+            with store.making(key, ".txt") as part:
+                part.write_text(sentence, encoding="utf-8")
             with store.making(key, ".wav") as part:
                 soundfile.write(part, speech.samples, speech.sample_rate, subtype="PCM_16", format="WAV")
         clips[character.name] = str(store.path(key, ".wav").resolve())  # absolute: a reference clip
@@ -89,7 +98,10 @@ def design_voices(
 
 def voice_key(voice: str | None) -> str | None:
     """A voice as a key holds it: a speech clip (an absolute path) by its content, a name as it is."""
-    return content_key(Path(voice)) if is_reference_clip(voice) else voice
+    if not is_reference_clip(voice):
+        return voice
+    transcript = Path(voice).with_suffix(".txt")  # a clip's transcript changes how it is cloned
+    return content_key(Path(voice)) + (content_key(transcript) if transcript.is_file() else "")
 
 
 def make_narration(

@@ -50,16 +50,16 @@ def test_a_bad_voice_is_a_clear_error_naming_the_speakers(qwen, tmp_path):
 
 
 def test_a_designed_voice_is_the_same_for_one_description_and_differs_for_another(qwen):
-    old = qwen.design_voice("an old man with a deep, slow voice", "en")
+    old = qwen.design_voice("an old man with a deep, slow voice", LINE, "en")
     assert rms(old.samples) > 0.01
-    assert np.array_equal(old.samples, qwen.design_voice("an old man with a deep, slow voice", "en").samples)
-    assert not np.array_equal(old.samples, qwen.design_voice("a bright young girl, quick and cheerful", "en").samples)
+    assert np.array_equal(old.samples, qwen.design_voice("an old man with a deep, slow voice", LINE, "en").samples)
+    assert not np.array_equal(old.samples, qwen.design_voice("a bright young girl, quick", LINE, "en").samples)
 
 
 def test_a_reference_clip_is_cloned(qwen, tmp_path):
     clips = []
     for name, description in (("old", "an old man with a deep voice"), ("girl", "a bright young girl")):
-        designed = qwen.design_voice(description, "en")
+        designed = qwen.design_voice(description, LINE, "en")
         clips.append(tmp_path / f"{name}.wav")
         soundfile.write(clips[-1], designed.samples, designed.sample_rate)
     old, girl = (qwen.synthesize(LINE, str(clip), "en").samples for clip in clips)
@@ -67,6 +67,11 @@ def test_a_reference_clip_is_cloned(qwen, tmp_path):
     assert np.array_equal(old, qwen.synthesize(LINE, str(clips[0]), "en").samples)
     assert not np.array_equal(old, girl)  # another clip, another voice
     assert not np.array_equal(old, qwen.synthesize(LINE, None, "en").samples)
+    clips[0].with_suffix(".txt").write_text(LINE)  # what the clip says: it is cloned in context
+    in_context = qwen.synthesize("Hello.", str(clips[0]), "en").samples
+    assert rms(in_context) > 0.01 and np.array_equal(in_context, qwen.synthesize("Hello.", str(clips[0]), "en").samples)
+    clips[0].with_suffix(".txt").unlink()
+    assert not np.array_equal(in_context, qwen.synthesize("Hello.", str(clips[0]), "en").samples)
 
 
 def test_a_worker_killed_mid_request_is_started_again_and_says_so(qwen):

@@ -12,7 +12,7 @@ from models.registry import ModelRegistry
 from pipelines.artifact_store import ArtifactStore
 from pipelines.context import StageContext
 from pipelines.dialogue import parts_of
-from pipelines.narration import design_voices, make_narration
+from pipelines.narration import DESIGN_SENTENCE, design_voices, make_narration
 from pipelines.render import ImageOptions, RenderOptions, generate
 from pipelines.specs import Character, Line, Shot
 from tests.conftest import tiny_settings
@@ -50,6 +50,7 @@ def test_a_designed_voice_is_made_once_kept_and_the_same_bytes_in_another_store(
     assert len(designed) == 2
     fox, owl = (soundfile.read(clips[name], dtype="float32")[0] for name in ("Fox", "Owl"))
     assert not np.array_equal(fox, owl)  # two descriptions, two voices
+    assert Path(clips["Fox"]).with_suffix(".txt").read_text() == DESIGN_SENTENCE["en"]  # its transcript beside it
     assert design_voices(CAST, qwen, store, "en") == clips and len(designed) == 2  # kept: not made again
     elsewhere = design_voices(CAST, qwen, ArtifactStore(tmp_path / "b"), "en")  # evicted, or another machine
     assert all(Path(elsewhere[n]).read_bytes() == Path(clips[n]).read_bytes() for n in clips)
