@@ -110,7 +110,7 @@ class Voices(Protocol):
 
     voices: list[str]
     clones_voices: bool  # a reference clip's path is a voice too
-    designs_voices: bool  # it has design_voice(description, language, cancel) -> Speech: a reference clip
+    designs_voices: bool  # it has design_voice(description, text, language, cancel) -> Speech: a reference clip
 
     def character_voices(self, language: str) -> list[str]: ...
 

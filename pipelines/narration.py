@@ -97,7 +97,8 @@ def design_voices(
 
 
 def voice_key(voice: str | None) -> str | None:
-    """A voice as a key holds it: a speech clip (an absolute path) by its content, a name as it is."""
+    """A voice as a key holds it: a speech clip (an absolute path) by its content and its transcript's
+    (beside it, when there is one), a name as it is."""
     if not is_reference_clip(voice):
         return voice
     transcript = Path(voice).with_suffix(".txt")  # a clip's transcript changes how it is cloned
