@@ -75,7 +75,8 @@ def check_qwen_tts(folder: Path) -> None:
     if not (folder / "custom-voice" / "config.json").is_file():
         raise fail("tts", folder, "custom-voice/config.json is missing (Qwen3-TTS's CustomVoice model)")
     if not WORKER_PYTHON.is_file():
-        raise fail("tts", folder, f"the worker's environment {WORKER_PYTHON.parent.parent} is missing")
+        made_by = "scripts/setup.sh makes it"
+        raise fail("tts", folder, f"the worker's environment {WORKER_PYTHON.parent.parent} is missing ({made_by})")
 
 
 class Worker:

@@ -9,6 +9,7 @@ import numpy as np
 import soundfile
 
 from models.cancel import CancelToken
+from models.qwen_tts import TRANSCRIPT
 from models.tts import is_reference_clip
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
@@ -86,9 +87,9 @@ def design_voices(
         lang = detect_language(description) if language == "auto" else language
         sentence = DESIGN_SENTENCE.get(lang, DESIGN_SENTENCE["en"])
         key = key_of(stage="voice-design", description=description, language=lang, text=sentence, model=tts.identity)
-        if store.find(key, ".wav") is None or store.find(key, ".txt") is None:
+        if store.find(key, ".wav") is None or store.find(key, TRANSCRIPT) is None:
             speech = tts.design_voice(description, sentence, lang, cancel)
-            with store.making(key, ".txt") as part:
+            with store.making(key, TRANSCRIPT) as part:
                 part.write_text(sentence, encoding="utf-8")
             with store.making(key, ".wav") as part:
                 soundfile.write(part, speech.samples, speech.sample_rate, subtype="PCM_16", format="WAV")
@@ -101,7 +102,7 @@ def voice_key(voice: str | None) -> str | None:
     (beside it, when there is one), a name as it is."""
     if not is_reference_clip(voice):
         return voice
-    transcript = Path(voice).with_suffix(".txt")  # a clip's transcript changes how it is cloned
+    transcript = Path(voice).with_suffix(TRANSCRIPT)  # a clip's transcript changes how it is cloned
     return content_key(Path(voice)) + (content_key(transcript) if transcript.is_file() else "")
 
 
