@@ -9,7 +9,7 @@ files, and speech_tokenizer/ (the 12 Hz codec: a Mimi encoder, a code-to-wave de
 extractor). `qwen_tts.Qwen3TTSModel.from_pretrained` loads each as it loads the real one.
 
 It imports qwen_tts, which needs transformers 4.57: scripts/make_tiny_weights.py runs it with the
-speech worker's environment (.venv-qwen-tts), `python scripts/tiny_qwen_tts.py OUT`.
+speech worker's environment: `.venv-qwen-tts/bin/python scripts/tiny_qwen_tts.py OUT`.
 Tiny: 32-wide transformers, 4 codebooks of 64 codes; the codec's real strides (1920 samples a frame
 at 24 kHz), so lengths and rates are the real model's.
 """
@@ -33,7 +33,7 @@ HIDDEN = 32
 SPEECH_DBFS = -23.0  # as the tiny VITS: a recorded voice's level before the loudness pass
 HEAD_GAIN = 30.0  # logits of a few units instead of a tenth
 TEXT_GAIN = 10.0  # a layer of the text projection, and attention's values and outputs
-MAX_FRAMES = 25  # generation_config's cap: a take of at most 2 s at 12.5 frames a second
+MAX_FRAMES = 25  # generation_config's cap, and every take's length: 1.92 s at 12.5 frames a second
 TTS_TOKENS = ("<tts_pad>", "<tts_text_bos>", "<tts_text_eod>")
 # The codec's control ids live above its codes (the talker never samples there but for end-of-speech).
 CONTROL = {
