@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for step in steps:
         use = "commercial use OK" if step["commercial"] else "NOT for commercial use"
-        print(f"{step['role']:10s} {step['repo']}@{step['revision']} -> {step['target']}  [{step['licence']}; {use}]")
+        repos = " + ".join(step.get("parts", {".": step["repo"]}).values())
+        print(f"{step['role']:10s} {repos}@{step['revision']} -> {step['target']}  [{step['licence']}; {use}]")
         if args.dry_run:
             continue
         try:
