@@ -26,14 +26,14 @@ class Settings(BaseSettings):
     llm_model: str = "llm"  # the storyboard LLM's folder
     t2i_model: str = "t2i"  # the keyframe model's folder (t2i-zimage, t2i-flux2: Apache-2.0 alternatives)
     i2v_model: str = "i2v"  # the image-to-video model's folder (i2v-wan, i2v-svd: alternatives)
-    tts_model: str = "tts"  # the speech model's folder (a coqui model; tts-kokoro for the kokoro backend)
+    tts_model: str = "tts"  # the speech model's folder (a coqui model; tts-kokoro, tts-qwen for their backends)
     ip_adapter_model: str = "ip-adapter"  # keyframes' character identities (SDXL only; absent: none)
 
     # Per-role backends: "none" turns a role off (rule-based storyboard, pan/zoom clips).
     llm_backend: Literal["transformers", "none"] = "transformers"  # none: a rule-based storyboard, no topics
     t2i_backend: Literal["diffusers"] = "diffusers"  # keyframes are always drawn: the one backend
     i2v_backend: Literal["diffusers", "none"] = "diffusers"  # none: pan/zoom clips only
-    tts_backend: Literal["coqui", "kokoro", "espeak"] = "coqui"  # kokoro: Kokoro-82M; espeak: espeak-ng, no weights
+    tts_backend: Literal["coqui", "kokoro", "qwen-tts", "espeak"] = "coqui"  # kokoro: Kokoro-82M; qwen-tts: Qwen3-TTS
 
     # Placement and the GPU knobs a studio needs; all selection logic lives in models/device.py.
     device: Literal["auto", "cpu", "cuda"] = "auto"  # auto: CUDA when there is a GPU

@@ -110,6 +110,7 @@ class Voices(Protocol):
 
     voices: list[str]
     clones_voices: bool  # a reference clip's path is a voice too
+    designs_voices: bool  # it has design_voice(description, text, language, cancel) -> Speech: a reference clip
 
     def character_voices(self, language: str) -> list[str]: ...
 
@@ -120,7 +121,9 @@ class Voices(Protocol):
 class SpeechModel(Runtime, Voices, Protocol):
     sample_rate: int
 
-    def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech: ...
+    def synthesize(
+        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+    ) -> Speech: ...
 
 
 @runtime_checkable

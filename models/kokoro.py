@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from loguru import logger
 
+from models.cancel import CancelToken
 from models.device import Placement, parameter_count
 from models.errors import ModelError
 from models.tts import CANNOT_CLONE, SPEECH_SEED, Speech, checked, is_reference_clip
@@ -69,6 +70,7 @@ class KokoroVoices:
     """Kokoro's voice packs: plain data, so a Ray slot's description rebuilds them (`described`)."""
 
     clones_voices = False
+    designs_voices = False
 
     def __init__(self, voices: list[str]):
         self.voices = voices
@@ -148,7 +150,9 @@ class KokoroRuntime(KokoroVoices):
         phonemes, _ = self._g2p["en"](SimpleNamespace(text=text))
         return phonemes or ""
 
-    def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
+    def synthesize(
+        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+    ) -> Speech:
         voice = voice or self.narrator(language)
         checked(self, voice)
         style = self._style(voice)
@@ -159,6 +163,8 @@ class KokoroRuntime(KokoroVoices):
         with torch.random.fork_rng(devices=range(torch.cuda.device_count())), torch.inference_mode():
             torch.manual_seed(SPEECH_SEED)
             for piece in pieces:
+                if cancel:
+                    cancel.raise_if_cancelled()
                 audio = self.model(piece, style[len(piece) - 1], speed)
                 chunks.append(audio.float().numpy().reshape(-1))
         samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)

@@ -19,6 +19,7 @@ from models.kokoro import KokoroRuntime
 from models.licences import licence_of, load_manifest
 from models.llm import LLMRuntime
 from models.music import MusicRuntime
+from models.qwen_tts import QwenTTSRuntime
 from models.t2i import TextToImageRuntime, text_window
 from models.tts import CoquiTTSRuntime, EspeakRuntime
 from models.video_decode import decode_tile
@@ -32,6 +33,7 @@ RUNTIMES = {
     ("tts", "coqui"): CoquiTTSRuntime,
     ("tts", "kokoro"): KokoroRuntime,
     ("tts", "espeak"): EspeakRuntime,
+    ("tts", "qwen-tts"): QwenTTSRuntime,
     ("music", "diffusers"): MusicRuntime,
 }
 

@@ -20,6 +20,7 @@ import soundfile
 import torch
 from pypinyin import Style, pinyin
 
+from models.cancel import CancelToken
 from models.device import Placement, parameter_count
 from models.errors import ModelError
 from models.weights import check_folder
@@ -71,6 +72,8 @@ def to_pinyin(text: str) -> str:
 class CoquiVoices:
     """A coqui model's speakers, and whether it clones a voice from a clip: plain data, so a Ray
     slot's description of its runtime rebuilds them (`described`) without the model."""
+
+    designs_voices = False
 
     def __init__(self, voices: list[str], clones_voices: bool):
         self.voices = voices
@@ -131,7 +134,11 @@ class CoquiTTSRuntime(CoquiVoices):
         characters = getattr(getattr(tokenizer, "characters", None), "characters", "") or ""
         return bool(CJK.search(characters))
 
-    def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
+    def synthesize(
+        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+    ) -> Speech:
+        if cancel:
+            cancel.raise_if_cancelled()
         if voice:
             checked(self, voice)
         if CJK.search(text) and not self._reads_cjk:
@@ -163,6 +170,7 @@ class EspeakVoices:
     """espeak-ng's voices and their +variants: plain data, as CoquiVoices."""
 
     clones_voices = False
+    designs_voices = False
 
     def __init__(self, voices: list[str], variants: tuple[str, ...]):
         self.voices = voices
@@ -209,7 +217,11 @@ class EspeakRuntime(EspeakVoices):
         )
         self.load_seconds = time.perf_counter() - started
 
-    def synthesize(self, text: str, voice: str | None, language: str, speed: float = 1.0) -> Speech:
+    def synthesize(
+        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+    ) -> Speech:
+        if cancel:
+            cancel.raise_if_cancelled()
         voice = voice or ESPEAK_VOICE.get(language, language)
         checked(self, voice)
         with tempfile.TemporaryDirectory() as tmp:

@@ -56,14 +56,17 @@ def parts_of(text: str, speakers: list[str], cast: list[Character]) -> list[Part
     return parts
 
 
-def cast_voices(cast: list[Character], available: list[str], narrator: str | None) -> list[Character]:
+def cast_voices(
+    cast: list[Character], available: list[str], narrator: str | None, designed: frozenset[str] = frozenset()
+) -> list[Character]:
     """Each character without a voice gets one of the engine's voices that nobody else has (the
-    narrator's first excluded), in cast order; with too few voices, characters share the rest."""
+    narrator's first excluded), in cast order; with too few voices, characters share the rest. The
+    `designed` characters (voices made from their descriptions) are left as they are."""
     taken = {narrator, *(c.voice for c in cast if c.voice)}
     free = [v for v in available if v not in taken] or [v for v in available if v != narrator]
     assigned, index = [], 0
     for character in cast:
-        if character.voice or not free:
+        if character.voice or character.name in designed or not free:
             assigned.append(character)
             continue
         assigned.append(character.model_copy(update={"voice": free[index % len(free)]}))

@@ -9,15 +9,22 @@ import numpy as np
 import soundfile
 
 from models.cancel import CancelToken
+from models.qwen_tts import TRANSCRIPT
 from models.tts import is_reference_clip
 from pipelines import ffmpeg
 from pipelines.artifact_store import ArtifactStore, content_key, key_of
 from pipelines.shot import MAX_LINE_CHARS
-from pipelines.specs import Audio, Line, check_scene_ids
+from pipelines.specs import Audio, Character, Line, check_scene_ids
 from pipelines.text import detect_language, sentences, speakable
 
 PIECE_CHARS = {"zh": 60, "en": 220}  # what one synthesis call gets; longer lines are cut at sentences
 PAUSE_SECONDS = 0.15
+# What a designed voice says in its reference clip (and the clip's transcript): long enough for the
+# speech model to take the voice from, the same for every character of a language.
+DESIGN_SENTENCE = {
+    "en": "The morning was quiet, and I walked along the river to see where it would take me.",
+    "zh": "那天早上很安静，我沿着河边慢慢地走，想看看它会把我带到哪里。",
+}
 
 
 def check_speed(speed: float) -> None:
@@ -36,7 +43,9 @@ def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
         raise ValueError("format must be wav or mp3")
 
 
-def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float) -> tuple[np.ndarray, int, list]:
+def speak(
+    tts, parts: list[tuple[str, str | None]], language: str, speed: float, cancel: CancelToken | None = None
+) -> tuple[np.ndarray, int, list]:
     """Speak a line's parts, each in its voice, sentence by sentence, joined with a short pause;
     returns the samples, their rate, and each sentence's (start, end, text) in seconds: the
     subtitles' timing."""
@@ -46,7 +55,7 @@ def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float)
             spoken_form = speakable(piece, language)
             if not any(ch.isalnum() for ch in spoken_form):
                 continue  # punctuation alone has nothing to say
-            speech = tts.synthesize(spoken_form, voice, language, speed)
+            speech = tts.synthesize(spoken_form, voice, language, speed, cancel)
             rate = speech.sample_rate
             if chunks:
                 pause = np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)
@@ -60,9 +69,41 @@ def speak(tts, parts: list[tuple[str, str | None]], language: str, speed: float)
     return np.concatenate(chunks), rate, timed
 
 
+def design_voices(
+    cast: list[Character], tts, store: ArtifactStore, language: str, cancel: CancelToken | None = None
+) -> dict[str, str]:
+    """A voice for each character with a voice_description and no voice, from an engine that designs
+    voices (none otherwise): a reference clip it makes once from the description, kept in the store by
+    the model, description and language with its transcript beside it, then cloned for every line. A
+    later render finds the same clip (or, evicted, makes the same bytes again: the take is seeded),
+    so the character sounds the same in every render. Returns each such character's clip path by name."""
+    if not tts.designs_voices:
+        return {}
+    clips = {}
+    for character in cast:
+        description = character.voice_description.strip()
+        if character.voice or not description:
+            continue
+        lang = detect_language(description) if language == "auto" else language
+        sentence = DESIGN_SENTENCE.get(lang, DESIGN_SENTENCE["en"])
+        key = key_of(stage="voice-design", description=description, language=lang, text=sentence, model=tts.identity)
+        if store.find(key, ".wav") is None or store.find(key, TRANSCRIPT) is None:
+            speech = tts.design_voice(description, sentence, lang, cancel)
+            with store.making(key, TRANSCRIPT) as part:
+                part.write_text(sentence, encoding="utf-8")
+            with store.making(key, ".wav") as part:
+                soundfile.write(part, speech.samples, speech.sample_rate, subtype="PCM_16", format="WAV")
+        clips[character.name] = str(store.path(key, ".wav").resolve())  # absolute: a reference clip
+    return clips
+
+
 def voice_key(voice: str | None) -> str | None:
-    """A voice as a key holds it: a speech clip (an absolute path) by its content, a name as it is."""
-    return content_key(Path(voice)) if is_reference_clip(voice) else voice
+    """A voice as a key holds it: a speech clip (an absolute path) by its content and its transcript's
+    (beside it, when there is one), a name as it is."""
+    if not is_reference_clip(voice):
+        return voice
+    transcript = Path(voice).with_suffix(TRANSCRIPT)  # a clip's transcript changes how it is cloned
+    return content_key(Path(voice)) + (content_key(transcript) if transcript.is_file() else "")
 
 
 def make_narration(
@@ -103,7 +144,7 @@ def make_narration(
         )
         artifact, timing = store.find(key, suffix), store.find(key, ".cues.json")
         if artifact is None or timing is None:
-            samples, rate, timed = speak(tts, parts, lang, speed)
+            samples, rate, timed = speak(tts, parts, lang, speed, cancel)
             with store.making(key, ".cues.json") as part:
                 part.write_text(json.dumps(timed, ensure_ascii=False), encoding="utf-8")
             with store.making(key, suffix) as part:

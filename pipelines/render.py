@@ -37,7 +37,7 @@ from pipelines.render_options import (
     check_inputs,
 )
 from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
-from pipelines.steps import animate, designs, keyframes, speak
+from pipelines.steps import animate, designed_voices, designs, keyframes, speak
 from pipelines.story_writer import WrittenStory
 from pipelines.subtitles import BURNED
 
@@ -211,8 +211,10 @@ def narrate(ctx: StageContext, made: Generated, options: RenderOptions, progress
     """The chosen shots' narration: spoken (quotes in their speakers' voices), or the shot's own."""
     board, chosen = made.storyboard, made.chosen
     tts = ctx.registry.get("tts")
-    cast = cast_voices(board.characters, tts.character_voices(board.language), options.voice)
-    board.characters = cast  # the voices each character was given go back with the storyboard
+    clips = designed_voices(ctx, board.characters, board.language)
+    named = cast_voices(board.characters, tts.character_voices(board.language), options.voice, frozenset(clips))
+    board.characters = named  # the voices each character was given go back (a designed one is remade from the store)
+    cast = [c.model_copy(update={"voice": clips[c.name]}) if c.name in clips else c for c in named]
     voices = {s.scene_id: s.voice or options.voice for s in chosen}
     to_speak = [
         Line(scene_id=s.scene_id, text=s.narration, variant=s.voice_variant, parts=dialogue(s, cast))

@@ -7,7 +7,7 @@ from pipelines import clips as clips_stage
 from pipelines.cast import make_designs
 from pipelines.context import StageContext
 from pipelines.frames import make_frames
-from pipelines.narration import make_narration
+from pipelines.narration import design_voices, make_narration
 from pipelines.render_options import ImageOptions
 from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line
 
@@ -70,6 +70,12 @@ def speak(
         on_item=lambda a: ctx.on_item(a.scene_id, "narration", a.audio),
         timeout=ctx.timeout,
     )
+
+
+def designed_voices(ctx: StageContext, cast: list[Character], language: str) -> dict[str, str]:
+    """The characters' voices designed from their descriptions (by an engine that designs voices),
+    each a reference clip in the store, by name."""
+    return design_voices(cast, ctx.registry.get("tts"), ctx.store, language, ctx.cancel)
 
 
 def animate(

@@ -46,7 +46,7 @@ def smoke(role: str, runtime) -> str:
 
 
 def checks(settings: Settings) -> list[tuple[str, str, Path, Licence]]:
-    """Each configured role, then every alternative family beside it (`t2i-*`, `i2v-*` folders)."""
+    """Each configured role, then every alternative family beside it (`t2i-*`, `i2v-*`, `tts-*` folders)."""
     manifest = load_manifest()
     clean = settings.profile == "licence-clean"
     found = []
@@ -57,11 +57,14 @@ def checks(settings: Settings) -> list[tuple[str, str, Path, Licence]]:
         backend = getattr(settings, f"{role}_backend")
         folder = settings.role_path(role)
         found.append((role, backend, folder, licence))
-        if role in ("t2i", "i2v"):
+        if role in ("t2i", "i2v", "tts"):
             for other in sorted(p for p in folder.parent.glob(f"{role}-*") if p.is_dir() and p != folder):
-                other_licence = licence_of(settings.model_copy(update={f"{role}_model": str(other)}), role, manifest)
+                entry = next((e for e in manifest.values() if e["folder"] == other.name), {})
+                reader = entry.get("backend", backend)  # tts-kokoro, tts-qwen: read by their own backends
+                other_settings = settings.model_copy(update={f"{role}_model": str(other), f"{role}_backend": reader})
+                other_licence = licence_of(other_settings, role, manifest)
                 if other_licence.commercial or not clean:
-                    found.append((role, backend, other, other_licence))
+                    found.append((role, reader, other, other_licence))
     if not any(backend == "espeak" for _, backend, _, _ in found):
         espeak = settings.model_copy(update={"tts_backend": "espeak"})
         found.append(("tts", "espeak", Path("-"), licence_of(espeak, "tts")))  # the weightless fallback

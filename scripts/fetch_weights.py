@@ -64,14 +64,16 @@ def settings_to_use(manifest: dict[str, dict], steps: list[dict], dest: Path, li
 
 
 def fetch(step: dict) -> None:
+    """The entry's repository into its folder, or each of its `parts` into a sub-folder of it."""
     from huggingface_hub import snapshot_download
 
-    snapshot_download(
-        repo_id=step["repo"],
-        revision=step["revision"],
-        local_dir=step["target"],
-        allow_patterns=step.get("allow"),
-    )
+    for folder, repo in step.get("parts", {".": step["repo"]}).items():
+        snapshot_download(
+            repo_id=repo,
+            revision=step["revision"],
+            local_dir=str(Path(step["target"]) / folder),
+            allow_patterns=step.get("allow"),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for step in steps:
         use = "commercial use OK" if step["commercial"] else "NOT for commercial use"
-        print(f"{step['role']:10s} {step['repo']}@{step['revision']} -> {step['target']}  [{step['licence']}; {use}]")
+        repos = " + ".join(step.get("parts", {".": step["repo"]}).values())
+        print(f"{step['role']:10s} {repos}@{step['revision']} -> {step['target']}  [{step['licence']}; {use}]")
         if args.dry_run:
             continue
         try:

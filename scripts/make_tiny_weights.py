@@ -4,7 +4,8 @@
 
 Each role lands in its own folder, loadable by the same `from_pretrained` / coqui code as the real
 weights: llm (Qwen2 + BPE + ChatML), t2i (SDXL), i2v (LTX-Video), i2v-svd (Stable Video Diffusion),
-tts (coqui VITS), tts-kokoro (Kokoro-82M, tiny_kokoro.py), and the alternative families i2v-wan
+tts (coqui VITS), tts-kokoro (Kokoro-82M, tiny_kokoro.py), tts-qwen (Qwen3-TTS, tiny_qwen_tts.py, built
+with the speech worker's environment .venv-qwen-tts), and the alternative families i2v-wan
 (Wan 2.2 TI2V), t2i-zimage (Z-Image) and t2i-flux2 (FLUX.2 klein) and music (ACE-Step), built by
 make_real_size_weights.py at its tiny scale.
 Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
@@ -12,6 +13,7 @@ Idempotent: a folder whose stamp matches BUILD_VERSION is left alone.
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +25,7 @@ import tiny_ip_adapter
 import tiny_kokoro
 from tiny_tokenizers import chat_tokenizer, clip_tokenizer, t5_tokenizer
 
-BUILD_VERSION = "14"
+BUILD_VERSION = "15"
 STAMP = ".tiny-build"
 
 
@@ -341,6 +343,15 @@ def spoken_level(folder: Path) -> float:
     return float(10 * np.log10(np.mean(samples.astype(np.float64) ** 2)))
 
 
+QWEN_TTS_PYTHON = Path(__file__).resolve().parents[1] / ".venv-qwen-tts" / "bin" / "python"
+
+
+def build_qwen_tts(out: Path) -> None:
+    """qwen_tts needs transformers 4.57: the tiny Qwen3-TTS is built by its own environment's python."""
+    script = Path(__file__).resolve().parent / "tiny_qwen_tts.py"
+    subprocess.run([str(QWEN_TTS_PYTHON), str(script), str(out)], check=True, stdout=subprocess.DEVNULL)
+
+
 BUILDERS = {
     "llm": build_llm,
     "t2i": build_sdxl,
@@ -353,6 +364,7 @@ BUILDERS = {
     "music": shared("music"),
     "tts": build_vits,
     "tts-kokoro": tiny_kokoro.build,
+    "tts-qwen": build_qwen_tts,
 }
 
 
@@ -362,6 +374,9 @@ def build(out_root: Path, force: bool = False) -> None:
         target = out_root / name
         if not force and (target / STAMP).is_file() and (target / STAMP).read_text() == BUILD_VERSION:
             print(f"{name:10s} up to date  {target}")
+            continue
+        if builder is build_qwen_tts and not QWEN_TTS_PYTHON.is_file():
+            print(f"{name:10s} skipped: {QWEN_TTS_PYTHON} is missing (scripts/setup.sh makes it)")
             continue
         started = time.perf_counter()
         staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_root))

@@ -10,6 +10,7 @@ from cluster.calls import plain_attributes
 from cluster.registry import RemoteRegistry
 from models.contracts import CONTRACTS, ROLES, LocalRegistry, Registry, TaskThreads, Voices
 from models.kokoro import KokoroVoices
+from models.qwen_tts import QwenVoices
 from models.registry import RUNTIMES, ModelRegistry
 from models.tts import CoquiVoices, EspeakRuntime, EspeakVoices
 from server.worker import Worker
@@ -21,6 +22,7 @@ IMPLEMENTATIONS = [
     (Voices, CoquiVoices),
     (Voices, EspeakVoices),
     (Voices, KokoroVoices),
+    (Voices, QwenVoices),
     (TaskThreads, Worker),
 ]
 

@@ -50,6 +50,8 @@ def test_characters_get_distinct_voices_the_narrator_does_not_have():
     voiced = cast_voices(cast, ["n", "x", "y"], narrator="n")
     assert [c.voice for c in voiced] == ["x", "y", "x", "mine"]  # two free voices for three characters
     assert [c.voice for c in cast_voices(cast[:1], [], narrator=None)] == [None]  # a one-voice engine
+    # a character whose voice is designed from its description keeps none of the engine's
+    assert [c.voice for c in cast_voices(cast, ["n", "x", "y"], "n", frozenset({"A"}))] == [None, "x", "y", "mine"]
 
 
 def test_two_characters_and_the_narrator_speak_in_three_voices(tmp_path):
