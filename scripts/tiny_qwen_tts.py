@@ -30,6 +30,14 @@ LANGUAGES = ("english", "chinese")
 CODES = 64  # codes a codebook
 GROUPS = 4  # codebooks a frame (the real model: 16)
 HIDDEN = 32
+LAYERS = {  # the talker's and its code predictor's transformer: one small layer each
+    "hidden_size": HIDDEN,
+    "intermediate_size": 2 * HIDDEN,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": HIDDEN // 4,
+}
 SPEECH_DBFS = -23.0  # as the tiny VITS: a recorded voice's level before the loudness pass
 HEAD_GAIN = 30.0  # logits of a few units instead of a tenth
 TEXT_GAIN = 10.0  # a layer of the text projection, and attention's values and outputs
@@ -194,12 +202,7 @@ def model_config(kind: str, tokenizer) -> dict:
         "tts_eos_token_id": text_ids["<tts_text_eod>"],
         "talker_config": {
             "vocab_size": CODES + 1024,  # qwen_tts suppresses the top 1024 ids but end-of-speech
-            "hidden_size": HIDDEN,
-            "intermediate_size": 2 * HIDDEN,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "head_dim": HIDDEN // 4,
+            **LAYERS,
             "text_vocab_size": len(tokenizer),
             "text_hidden_size": HIDDEN,
             "num_code_groups": GROUPS,
@@ -211,12 +214,7 @@ def model_config(kind: str, tokenizer) -> dict:
             "codec_language_id": languages,
             "code_predictor_config": {
                 "vocab_size": CODES,
-                "hidden_size": HIDDEN,
-                "intermediate_size": 2 * HIDDEN,
-                "num_hidden_layers": 1,
-                "num_attention_heads": 4,
-                "num_key_value_heads": 2,
-                "head_dim": HIDDEN // 4,
+                **LAYERS,
                 "num_code_groups": GROUPS,
             },
         },
