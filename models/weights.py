@@ -76,15 +76,25 @@ def check_folder(role: str, folder: Path, kind: str) -> None:
         raise ValueError(kind)
 
 
+WHOLE = 16 << 20  # files up to this size are hashed whole
+SAMPLES, PIECE = 16, 1 << 16  # pieces of a larger file hashed: first, last and evenly between
+
+
 def fingerprint(folder: Path) -> str:
-    """A cheap identity of a model folder: its configs' and indexes' contents, and every other
-    file's name and size. Weights are not hashed (gigabytes); a changed file changes its size
-    or the index that names it."""
+    """A cheap identity of a model folder: every file's name and size, the contents of its configs
+    and of every file up to WHOLE bytes, and SAMPLES evenly spaced pieces of each larger one.
+    Weights of the same shapes (a fine-tune, a rebuilt random model) differ everywhere, so their
+    pieces do, while gigabytes are never read whole."""
     digest = hashlib.sha256()
     files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
     for file in files:
         size = file.stat().st_size
         digest.update(f"{file.relative_to(folder) if file != folder else file.name}:{size}\n".encode())
-        if file.suffix in (".json", ".txt", ".model", ".toml") and size <= 1 << 20:
-            digest.update(file.read_bytes())
+        with file.open("rb") as data:
+            if size <= WHOLE:
+                digest.update(data.read())
+                continue
+            for index in range(SAMPLES):
+                data.seek((size - PIECE) * index // (SAMPLES - 1))
+                digest.update(data.read(PIECE))
     return digest.hexdigest()

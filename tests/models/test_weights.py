@@ -1,4 +1,5 @@
 import json
+import random
 import shutil
 import struct
 
@@ -6,7 +7,7 @@ import pytest
 
 from models.errors import WeightsError
 from models.registry import ModelRegistry
-from models.weights import check_folder
+from models.weights import WHOLE, check_folder, fingerprint
 from tests.conftest import tiny_settings
 
 
@@ -73,3 +74,19 @@ def test_tiny_weights_are_safetensors_only(tiny_weights):
     assert json.loads((tiny_weights / "i2v" / "model_index.json").read_text())["_class_name"] == (
         "LTXImageToVideoPipeline"
     )
+
+
+@pytest.mark.parametrize("size", [4096, WHOLE + 4096], ids=["hashed whole", "hashed in pieces"])
+def test_weights_of_the_same_shapes_have_another_identity(tmp_path, size):
+    """A rebuilt or fine-tuned model keeps its configs and file sizes: its outputs must not be taken
+    for the old model's from the artifact store."""
+    generator = random.Random(0)
+    folders = {}
+    for name, seed in [("a", 1), ("same", 1), ("other", 2)]:
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "config.json").write_text('{"hidden_size": 8}')
+        generator.seed(seed)
+        (folder / "model.safetensors").write_bytes(generator.randbytes(size))
+        folders[name] = fingerprint(folder)
+    assert folders["a"] == folders["same"] != folders["other"]
