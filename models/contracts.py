@@ -120,9 +120,18 @@ class Voices(Protocol):
 @runtime_checkable
 class SpeechModel(Runtime, Voices, Protocol):
     sample_rate: int
+    # `style` (how a line is spoken: "whispering, afraid") changes a named voice's take; a cloned voice
+    # (a reference clip) keeps its clip's manner. False: the engine ignores every style.
+    takes_styles: bool
 
     def synthesize(
-        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+        self,
+        text: str,
+        voice: str | None,
+        language: str,
+        speed: float = 1.0,
+        cancel: CancelToken | None = None,
+        style: str | None = None,
     ) -> Speech: ...
 
 

@@ -110,6 +110,7 @@ class KokoroRuntime(KokoroVoices):
     backend = "kokoro"
     name = "kokoro"
     sample_rate = SAMPLE_RATE
+    takes_styles = False  # a voice pack sets the manner; Kokoro reads no instruction
 
     def __init__(self, folder: Path, placement: Placement):
         check_kokoro(folder)
@@ -151,11 +152,17 @@ class KokoroRuntime(KokoroVoices):
         return phonemes or ""
 
     def synthesize(
-        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+        self,
+        text: str,
+        voice: str | None,
+        language: str,
+        speed: float = 1.0,
+        cancel: CancelToken | None = None,
+        style: str | None = None,
     ) -> Speech:
         voice = voice or self.narrator(language)
         checked(self, voice)
-        style = self._style(voice)
+        pack = self._style(voice)
         pieces = cut_phonemes(self._phonemes(text, language))
         chunks = []
         # The vocoder's harmonic source draws noise from torch's global generator: one seed a call
@@ -165,7 +172,7 @@ class KokoroRuntime(KokoroVoices):
             for piece in pieces:
                 if cancel:
                     cancel.raise_if_cancelled()
-                audio = self.model(piece, style[len(piece) - 1], speed)
+                audio = self.model(piece, pack[len(piece) - 1], speed)
                 chunks.append(audio.float().numpy().reshape(-1))
         samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
         if samples.size == 0:

@@ -137,6 +137,7 @@ class QwenTTSRuntime(QwenVoices):
         self._worker: Worker | None = None
         about = self._start()
         super().__init__(about["speakers"], "base" in about["kinds"], "voice-design" in about["kinds"])
+        self.takes_styles = about["takes_styles"]  # the 1.7B custom-voice model reads one; the 0.6B drops it
         self.parameters = about["parameters"]
         self.load_seconds = time.perf_counter() - started
 
@@ -180,11 +181,19 @@ class QwenTTSRuntime(QwenVoices):
         return Speech(samples, reply["sample_rate"])
 
     def synthesize(
-        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+        self,
+        text: str,
+        voice: str | None,
+        language: str,
+        speed: float = 1.0,
+        cancel: CancelToken | None = None,
+        style: str | None = None,
     ) -> Speech:
         voice = voice or self.voices[0]
         checked(self, voice)
         named = {"reference": voice} if is_reference_clip(voice) else {"speaker": voice}
+        if style and self.takes_styles and not is_reference_clip(voice):
+            named["instruct"] = style  # a named speaker's manner; a cloned voice keeps its clip's
         transcript = Path(voice).with_suffix(TRANSCRIPT)
         if is_reference_clip(voice) and transcript.is_file():
             named["transcript"] = transcript.read_text(encoding="utf-8")

@@ -13,7 +13,9 @@ Requests:
     {"op": "speak", "text", "language", "seed", "out", and one of "speaker", "reference" or "design"}
 "speak" writes the samples (float32, .npy) to "out" and answers with their rate. "reference" is a
 clip's path, cloned by the base model (in context with its "transcript", else from its speaker
-embedding); "design" a voice's description (the voice-design model).
+embedding); "design" a voice's description (the voice-design model). A "speaker" may come with an
+"instruct": how the line is spoken, which the custom-voice model reads unless it is the 0.6B one
+("takes_styles" in the ready line says which).
 """
 
 import json
@@ -53,6 +55,7 @@ class Speaker:
         return {
             "speakers": sorted(named.get_supported_speakers() or []),
             "kinds": sorted(self.models),
+            "takes_styles": named.model.tts_model_size != "0b6",  # qwen_tts drops the 0.6B model's instruction
             "parameters": sum(p.numel() for m in self.models.values() for p in m.model.parameters()),
         }
 
@@ -77,7 +80,7 @@ class Speaker:
             )
         else:
             wavs, rate = self.models["custom-voice"].generate_custom_voice(
-                text, speaker=request["speaker"], language=language
+                text, speaker=request["speaker"], language=language, instruct=request.get("instruct")
             )
         return np.asarray(wavs[0], dtype=np.float32), int(rate)
 

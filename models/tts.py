@@ -106,6 +106,7 @@ class CoquiVoices:
 class CoquiTTSRuntime(CoquiVoices):
     role = "tts"
     backend = "coqui"
+    takes_styles = False  # coqui's models take no instruction of manner
 
     def __init__(self, folder: Path, placement: Placement):
         from TTS.api import TTS
@@ -135,7 +136,13 @@ class CoquiTTSRuntime(CoquiVoices):
         return bool(CJK.search(characters))
 
     def synthesize(
-        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+        self,
+        text: str,
+        voice: str | None,
+        language: str,
+        speed: float = 1.0,
+        cancel: CancelToken | None = None,
+        style: str | None = None,
     ) -> Speech:
         if cancel:
             cancel.raise_if_cancelled()
@@ -202,6 +209,7 @@ class EspeakRuntime(EspeakVoices):
     name = "espeak-ng"
     parameters = 0
     sample_rate = 22050
+    takes_styles = False
 
     def __init__(self, folder: Path | None = None, placement: Placement | None = None):
         started = time.perf_counter()
@@ -218,7 +226,13 @@ class EspeakRuntime(EspeakVoices):
         self.load_seconds = time.perf_counter() - started
 
     def synthesize(
-        self, text: str, voice: str | None, language: str, speed: float = 1.0, cancel: CancelToken | None = None
+        self,
+        text: str,
+        voice: str | None,
+        language: str,
+        speed: float = 1.0,
+        cancel: CancelToken | None = None,
+        style: str | None = None,
     ) -> Speech:
         if cancel:
             cancel.raise_if_cancelled()

@@ -44,18 +44,23 @@ def check_inputs(lines: list[Line], speed: float, fmt: str) -> None:
 
 
 def speak(
-    tts, parts: list[tuple[str, str | None]], language: str, speed: float, cancel: CancelToken | None = None
+    tts,
+    parts: list[tuple[str, str | None]],
+    language: str,
+    speed: float,
+    cancel: CancelToken | None = None,
+    style: str | None = None,
 ) -> tuple[np.ndarray, int, list]:
-    """Speak a line's parts, each in its voice, sentence by sentence, joined with a short pause;
-    returns the samples, their rate, and each sentence's (start, end, text) in seconds: the
-    subtitles' timing."""
+    """Speak a line's parts, each in its voice and the line's style, sentence by sentence, joined
+    with a short pause; returns the samples, their rate, and each sentence's (start, end, text) in
+    seconds: the subtitles' timing."""
     chunks, timed, rate, at = [], [], tts.sample_rate, 0
     for text, voice in parts:
         for piece in sentences(text, PIECE_CHARS.get(language, 220)):
             spoken_form = speakable(piece, language)
             if not any(ch.isalnum() for ch in spoken_form):
                 continue  # punctuation alone has nothing to say
-            speech = tts.synthesize(spoken_form, voice, language, speed, cancel)
+            speech = tts.synthesize(spoken_form, voice, language, speed, cancel, style=style)
             rate = speech.sample_rate
             if chunks:
                 pause = np.zeros(int(PAUSE_SECONDS * rate), dtype=np.float32)
@@ -106,6 +111,14 @@ def voice_key(voice: str | None) -> str | None:
     return content_key(Path(voice)) + (content_key(transcript) if transcript.is_file() else "")
 
 
+def spoken_style(tts, style: str | None, voices: list[str | None]) -> str | None:
+    """The line's style where the engine reads it for one of its voices (a named one: a cloned voice
+    keeps its clip's manner); None elsewhere, so an engine that ignores it keeps its narration."""
+    if not style or not tts.takes_styles or all(is_reference_clip(v) for v in voices):
+        return None
+    return style
+
+
 def make_narration(
     lines: list[Line],
     out_dir: Path,
@@ -131,6 +144,8 @@ def make_narration(
         # A line with characters' parts: each part in its voice (None: the line's); the key names them.
         parts = [(p.text, p.voice or voice) for p in line.parts] or [(line.text, voice)]
         voiced = {"parts": [(text, voice_key(v)) for text, v in parts]} if line.parts else {}
+        style = spoken_style(tts, line.style, [v for _, v in parts])
+        styled = {"style": style} if style else {}  # a line the engine speaks plainly keeps its key
         key = key_of(
             stage="narration",
             text=line.text,
@@ -141,10 +156,11 @@ def make_narration(
             fmt=fmt,
             variant=line.variant,
             **voiced,
+            **styled,
         )
         artifact, timing = store.find(key, suffix), store.find(key, ".cues.json")
         if artifact is None or timing is None:
-            samples, rate, timed = speak(tts, parts, lang, speed, cancel)
+            samples, rate, timed = speak(tts, parts, lang, speed, cancel, style)
             with store.making(key, ".cues.json") as part:
                 part.write_text(json.dumps(timed, ensure_ascii=False), encoding="utf-8")
             with store.making(key, suffix) as part:

@@ -217,7 +217,13 @@ def narrate(ctx: StageContext, made: Generated, options: RenderOptions, progress
     cast = [c.model_copy(update={"voice": clips[c.name]}) if c.name in clips else c for c in named]
     voices = {s.scene_id: s.voice or options.voice for s in chosen}
     to_speak = [
-        Line(scene_id=s.scene_id, text=s.narration, variant=s.voice_variant, parts=dialogue(s, cast))
+        Line(
+            scene_id=s.scene_id,
+            text=s.narration,
+            variant=s.voice_variant,
+            parts=dialogue(s, cast),
+            style=s.emotion,
+        )
         for s in chosen
         if s.audio is None
     ]

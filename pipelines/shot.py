@@ -61,7 +61,9 @@ class ShotCore(BaseModel):
     characters: list[Name] = Field([], max_length=16)  # pydantic copies a list default for each shot
     speakers: list[Name] = Field([], max_length=64, description="who says each quotation of the narration, in order")
     camera: Camera = "static"
-    emotion: str | None = Field(None, max_length=100)  # how the line is spoken, for engines that take it
+    emotion: str | None = Field(
+        None, max_length=100, description="how its line is spoken, e.g. 'whispering, afraid' (Qwen3-TTS reads it)"
+    )
     duration: float | None = Field(None, ge=0.5, le=30)  # the clip's length; default: its narration + a pause
     motion: Motion | None = None
     transition: Transition | None = None

@@ -95,6 +95,7 @@ class Line(BaseModel):
     text: str
     variant: int = 0  # another take of the same line: a different key, spoken again
     parts: list[Part] = Field(default_factory=list)  # who says what; empty: all of it in the line's voice
+    style: str | None = None  # how it is spoken (its shot's emotion), for engines that take one
 
 
 class Audio(BaseModel):

@@ -25,7 +25,7 @@ import tiny_ip_adapter
 import tiny_kokoro
 from tiny_tokenizers import chat_tokenizer, clip_tokenizer, t5_tokenizer
 
-BUILD_VERSION = "15"
+BUILD_VERSION = "16"
 STAMP = ".tiny-build"
 
 

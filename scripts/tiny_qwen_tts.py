@@ -1,6 +1,6 @@
 """A random-weight Qwen3-TTS (12 Hz) in the layout of its Hub repositories, offline:
 
-    tts-qwen/custom-voice/     as Qwen/Qwen3-TTS-12Hz-0.6B-CustomVoice: named built-in speakers
+    tts-qwen/custom-voice/     as Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice: named speakers, styled by an instruction
     tts-qwen/voice-design/     as Qwen/Qwen3-TTS-12Hz-1.7B-VoiceDesign: a voice from a description
     tts-qwen/base/             as Qwen/Qwen3-TTS-12Hz-0.6B-Base: a voice cloned from a reference clip
 
@@ -193,7 +193,7 @@ def model_config(kind: str, tokenizer) -> dict:
         "architectures": ["Qwen3TTSForConditionalGeneration"],
         "model_type": "qwen3_tts",
         "tokenizer_type": "qwen3_tts_tokenizer_12hz",
-        "tts_model_size": "0b6" if kind != "voice-design" else "1b7",
+        "tts_model_size": "0b6" if kind == "base" else "1b7",  # a 1.7B custom-voice model reads an instruction
         "tts_model_type": KINDS[kind],
         "im_start_token_id": text_ids["<|im_start|>"],
         "im_end_token_id": text_ids["<|im_end|>"],

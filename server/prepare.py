@@ -61,9 +61,13 @@ def prepare_frames(request: FramesRequest, settings, task_dir: Path, resolve: Fi
 
 
 def lines_of(request: NarrationRequest) -> list[Line]:
-    """Each line's `text`, or the `narration` of a /storyboard scene sent as it is."""
+    """Each line's `text`, or the `narration` of a /storyboard scene sent as it is, in its `emotion`."""
     return [
-        Line(scene_id=line.scene_id, text=line.text if line.text is not None else line.narration)
+        Line(
+            scene_id=line.scene_id,
+            text=line.text if line.text is not None else line.narration,
+            style=line.emotion,
+        )
         for line in request.lines
     ]
 

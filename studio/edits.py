@@ -14,6 +14,7 @@ INPUT_FIELDS = (
     "narration",
     "characters",
     "speakers",
+    "emotion",
     "camera",
     "duration",
     "motion",

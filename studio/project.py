@@ -2,7 +2,7 @@
 again. Stored by `studio.store.ProjectStore`.
 
 Every edit marks stale only what depends on it (a new prompt: the keyframe and the clip; new
-narration: the narration and the clip; a new camera: the clip). A render is a render task over
+narration or emotion: the narration and the clip; a new camera: the clip). A render is a render task over
 the project's shots as a storyboard: the artifact store hands back everything that did not
 change, so only what is stale is made. Each shot keeps its takes (what one render or regenerate
 made, with the fields that made it); selecting an earlier take brings its fields and files back.
@@ -25,13 +25,13 @@ STALES = {  # an edited field -> the artifacts of its shot that must be made aga
     "narration": {"narration", "clip"},
     "voice": {"narration", "clip"},
     "speakers": {"narration", "clip"},
+    "emotion": {"narration", "clip"},  # an engine that ignores it finds the same narration in the store
     "own_audio": {"narration", "clip"},
     "camera": {"clip"},
     "duration": {"clip"},
     "motion": {"clip"},
     "transition": {"clip"},
     "title": set(),
-    "emotion": set(),
 }
 MADE_BY = {"keyframe": "frames", "narration": "narration", "clip": "clips"}  # artifact -> render stage
 # A changed render option -> the artifacts of every shot it stales. An option not named here

@@ -9,7 +9,7 @@ import { t } from "./i18n.js";
 // the same seed and inputs are rendered again).
 const FIELDS = ["title", "prompt", "negative_prompt", "narration", "characters", "speakers", "camera", "emotion", "duration", "motion", "transition", "voice", "seed"];
 // Fields that change nothing in the film: editing only these leaves the render up to date.
-const COSMETIC = ["title", "emotion"];
+const COSMETIC = ["title"];
 const EDITED = "s2v.edited.";
 
 // When this browser last changed what a project's film shows (ISO time), for the "out of date" mark.

@@ -1,6 +1,9 @@
 """Qwen3-TTS through its supervised worker: the tiny random model of the real format (custom-voice,
 voice-design and base), loaded by qwen_tts itself in .venv-qwen-tts, spoken to over pipes."""
 
+import json
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import soundfile
@@ -39,6 +42,40 @@ def test_a_named_speaker_speaks_audibly_and_the_same_take_every_time(qwen):
     assert np.array_equal(first.samples, qwen.synthesize(LINE, "ryan", "en").samples)
     assert not np.array_equal(first.samples, qwen.synthesize(LINE, "serena", "en").samples)
     assert rms(qwen.synthesize("小狐狸看着月亮。", None, "zh").samples) > 0.01
+
+
+def test_a_style_changes_a_named_speakers_take_the_same_way_every_time(qwen):
+    assert qwen.takes_styles and plain_attributes(qwen)["takes_styles"]  # a Ray slot's proxy reads it too
+    plain = qwen.synthesize(LINE, "ryan", "en").samples
+    afraid = qwen.synthesize(LINE, "ryan", "en", style="whispering, afraid").samples
+    assert rms(afraid) > 0.01 and not np.array_equal(afraid, plain)
+    assert np.array_equal(afraid, qwen.synthesize(LINE, "ryan", "en", style="whispering, afraid").samples)
+    assert not np.array_equal(afraid, qwen.synthesize(LINE, "ryan", "en", style="joyful, shouting").samples)
+
+
+def test_a_cloned_voice_keeps_its_clips_manner_whatever_the_style(qwen, tmp_path):
+    designed = qwen.design_voice("an old man with a deep voice", LINE, "en")
+    clip = tmp_path / "old.wav"
+    soundfile.write(clip, designed.samples, designed.sample_rate)
+    plain = qwen.synthesize("Hello.", str(clip), "en").samples
+    assert np.array_equal(plain, qwen.synthesize("Hello.", str(clip), "en", style="whispering, afraid").samples)
+
+
+def test_a_0_6b_custom_voice_model_declares_it_reads_no_style(tiny_weights, tmp_path):
+    folder = tmp_path / "tts-qwen"
+    (folder / "custom-voice").mkdir(parents=True)
+    for item in (tiny_weights / "tts-qwen" / "custom-voice").iterdir():  # the custom-voice model alone, linked
+        (folder / "custom-voice" / item.name).symlink_to(item)
+    config = json.loads((tiny_weights / "tts-qwen" / "custom-voice" / "config.json").read_text())
+    (folder / "custom-voice" / "config.json").unlink()
+    (folder / "custom-voice" / "config.json").write_text(json.dumps({**config, "tts_model_size": "0b6"}))
+    small = QwenTTSRuntime(folder, SimpleNamespace(device="cpu", dtype_name="float32"))  # what it reads of one
+    try:
+        assert not small.takes_styles
+        plain = small.synthesize("Hello.", "ryan", "en").samples
+        assert np.array_equal(plain, small.synthesize("Hello.", "ryan", "en", style="whispering, afraid").samples)
+    finally:
+        small.unload()
 
 
 def test_a_bad_voice_is_a_clear_error_naming_the_speakers(qwen, tmp_path):

@@ -83,3 +83,21 @@ def test_a_render_speaks_the_designed_characters_in_their_stored_voices_and_keep
     line = Line(scene_id="s1", text=SAID, parts=parts_of(SAID, ["Fox", "Owl"], cast))
     (audio,) = make_narration([line], tmp_path / "again", qwen, store, language="en")
     assert made.audios[0].audio.read_bytes() == audio.audio.read_bytes()
+
+
+def test_a_shots_emotion_reaches_every_part_of_its_line_and_is_a_take_of_its_own(registry, qwen, tmp_path, monkeypatch):
+    said = "The badger growled, “Come with me.”"
+    calls = []
+    synthesize = qwen.synthesize
+    monkeypatch.setattr(qwen, "synthesize", lambda *a, **k: calls.append((a[1], k["style"])) or synthesize(*a, **k))
+    store = ArtifactStore(tmp_path / "store")
+    options = RenderOptions(image=ImageOptions(resolution="128x96", seed=5), language="en")
+    takes = []
+    for render, emotion in enumerate((None, "whispering, afraid", "whispering, afraid")):
+        shots = [Shot(scene_id="s1", prompt="a badger", narration=said, speakers=["Badger"], emotion=emotion)]
+        ctx = StageContext(registry, registry.settings, store, tmp_path / f"task{render}")
+        made = generate(shots, ctx, options, cast=[CAST[2]], until="narration")  # Badger: the named speaker ryan
+        takes.append(made.audios[0].audio.read_bytes())
+    styled = "whispering, afraid"
+    assert calls == [(None, None), ("ryan", None), (None, styled), ("ryan", styled)]  # the narrator's part, the quote
+    assert takes[0] != takes[1] == takes[2]  # another manner, another take; the same one found in the store

@@ -108,6 +108,19 @@ def test_one_edited_shot_of_six_remakes_exactly_that_shot(counting, tmp_path):
     assert second.storyboard.storyboard[2].narration == "Thunder shook the tower."
 
 
+def test_an_emotion_the_speech_engine_ignores_finds_the_same_narration(counting, tmp_path):
+    assert not counting.get("tts").takes_styles  # the tiny VITS
+    store = ArtifactStore(tmp_path / "store")
+    options = small(video=VideoOptions(fps=8, resolution="160x90", motion="kenburns"))
+    moved = [shot.model_copy(update={"emotion": "whispering, afraid"}) for shot in shots()[:2]]
+    first = render(moved, tmp_path / "one", counting, options, store)
+    assert counting.take()["tts"] == 2
+    plain = render(shots()[:2], tmp_path / "two", counting, options, store)
+    assert counting.take() == {}  # not spoken again: its narration's key holds no style it would ignore
+    for a, b in zip(first.audios, plain.audios, strict=True):
+        assert a.audio.read_bytes() == b.audio.read_bytes()
+
+
 def test_inserting_a_shot_remakes_only_the_new_one(counting, tmp_path):
     store = ArtifactStore(tmp_path / "store")
     options = small(video=VideoOptions(fps=8, resolution="160x90", motion="kenburns"))

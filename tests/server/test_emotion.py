@@ -1,0 +1,41 @@
+"""A shot's emotion in a project: an edit stales its narration; Qwen3-TTS speaks that shot again in
+the new manner, an engine that reads no style finds the same narration in the store."""
+
+import pytest
+
+from models.qwen_tts import WORKER_PYTHON
+from tests.server.conftest import serve, wait_status
+from tests.server.helpers import PROJECT_OPTIONS, files_of, rendered
+
+STORY = "The keeper climbed the stairs at dusk. He lit the great lamp. The sailors waved at the tower."
+ENGINES = {
+    "qwen-tts": {"tts_backend": "qwen-tts", "tts_model": "tts-qwen"},
+    "espeak": {"tts_backend": "espeak"},
+}
+
+
+def edited_emotion(client) -> tuple[dict, dict, dict]:
+    """A project rendered, its second shot's emotion edited, rendered again: both states and the edit's answer."""
+    answer = client.post("/projects", json={"story": STORY, "options": {**PROJECT_OPTIONS, "scene_count": 3}})
+    assert answer.status_code == 201, answer.text
+    project_id = answer.json()["project_id"]
+    wait_status(client, answer.json()["task_id"], "done")
+    first = rendered(client, project_id)
+    shot = client.patch(f"/projects/{project_id}/shots/s2", json={"emotion": "whispering, afraid"})
+    assert shot.status_code == 200, shot.text
+    return first, shot.json(), rendered(client, project_id)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_edited_emotion_respeaks_its_shot_only_where_the_engine_reads_it(engine, tiny_weights, tmp_path):
+    if engine == "qwen-tts" and not WORKER_PYTHON.is_file():
+        pytest.skip("no .venv-qwen-tts: run scripts/setup.sh")
+    with serve(tmp_path, **ENGINES[engine]) as client:
+        first, shot, second = edited_emotion(client)
+        before, after = files_of(client, first), files_of(client, second)
+    assert shot["emotion"] == "whispering, afraid" and shot["stale"] == ["narration", "clip"]
+    assert second["renders"][1]["shots_made"] == ["s2"] and second["shots"][1]["stale"] == []
+    assert after["s1"] == before["s1"] and after["s3"] == before["s3"]  # byte-identical elsewhere
+    assert after["s2"]["keyframe"] == before["s2"]["keyframe"]
+    reads_styles = engine == "qwen-tts"
+    assert (after["s2"]["audio"] != before["s2"]["audio"]) == reads_styles
