@@ -114,6 +114,7 @@ def voice_key(voice: str | None) -> str | None:
 def spoken_style(tts, style: str | None, voices: list[str | None]) -> str | None:
     """The line's style where the engine reads it for one of its voices (a named one: a cloned voice
     keeps its clip's manner); None elsewhere, so an engine that ignores it keeps its narration."""
+    style = (style or "").strip()
     if not style or not tts.takes_styles or all(is_reference_clip(v) for v in voices):
         return None
     return style

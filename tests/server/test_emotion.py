@@ -4,6 +4,8 @@ the new manner, an engine that reads no style finds the same narration in the st
 import pytest
 
 from models.qwen_tts import WORKER_PYTHON
+from server.prepare import lines_of
+from server.requests import NarrationRequest
 from tests.server.conftest import serve, wait_status
 from tests.server.helpers import PROJECT_OPTIONS, files_of, rendered
 
@@ -39,3 +41,9 @@ def test_an_edited_emotion_respeaks_its_shot_only_where_the_engine_reads_it(engi
     assert after["s2"]["keyframe"] == before["s2"]["keyframe"]
     reads_styles = engine == "qwen-tts"
     assert (after["s2"]["audio"] != before["s2"]["audio"]) == reads_styles
+
+
+def test_a_narration_lines_emotion_is_how_it_is_spoken():
+    lines = [{"scene_id": "s1", "text": "Hi.", "emotion": "calm"}, {"scene_id": "s2", "narration": "Yes."}]
+    request = NarrationRequest(lines=lines)  # a /narration body: a line's text, or a storyboard scene as it is
+    assert [(line.text, line.style) for line in lines_of(request)] == [("Hi.", "calm"), ("Yes.", None)]
