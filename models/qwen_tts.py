@@ -30,7 +30,7 @@ from loguru import logger
 from models.cancel import CancelToken
 from models.device import Placement
 from models.errors import Cancelled, ModelError
-from models.tts import CANNOT_CLONE, Speech, checked, is_reference_clip
+from models.tts import CANNOT_CLONE, CoquiVoices, Speech, checked, is_reference_clip
 from models.weights import fail
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,31 +44,20 @@ POLL_SECONDS = 0.1  # how often a waiting request looks at its cancel token
 TRANSCRIPT = ".txt"  # a clip's transcript, beside it under its name: the clip is then cloned in context
 
 
-class QwenVoices:
-    """Qwen3-TTS's voices: plain data, so a Ray slot's description rebuilds them (`described`)."""
+class QwenVoices(CoquiVoices):
+    """Qwen3-TTS's voices: its built-in speakers (the first the narrator's), a clip to clone with its
+    base model, a description to design from with its voice-design model. Plain data, so a Ray
+    slot's description rebuilds them (`described`)."""
+
+    cannot_clone = f"{CANNOT_CLONE} (its base model is not in the folder)"
 
     def __init__(self, voices: list[str], clones_voices: bool, designs_voices: bool):
-        self.voices = voices
-        self.clones_voices = clones_voices
+        super().__init__(voices, clones_voices)
         self.designs_voices = designs_voices
 
     @staticmethod
     def described(attributes: dict) -> "QwenVoices":
         return QwenVoices(list(attributes["voices"]), attributes["clones_voices"], attributes["designs_voices"])
-
-    def character_voices(self, language: str) -> list[str]:
-        """The built-in speakers but the first, the narrator's default."""
-        return self.voices[1:]
-
-    def check_voice(self, voice: str) -> None:
-        """ValueError unless `voice` is a built-in speaker or, with the base model, a clip's file path."""
-        if is_reference_clip(voice):
-            if not self.clones_voices:
-                raise ValueError(f"{CANNOT_CLONE} (its base model is not in the folder); use one of {self.voices}")
-            if not Path(voice).is_file():
-                raise ValueError("the voice's reference clip is not a file")
-        elif voice not in self.voices:
-            raise ValueError(f"unknown voice {voice!r}; Qwen3-TTS's speakers: {', '.join(self.voices)}")
 
 
 def check_qwen_tts(folder: Path) -> None:
@@ -191,11 +180,12 @@ class QwenTTSRuntime(QwenVoices):
     ) -> Speech:
         voice = voice or self.voices[0]
         checked(self, voice)
-        named = {"reference": voice} if is_reference_clip(voice) else {"speaker": voice}
-        if style and self.takes_styles and not is_reference_clip(voice):
+        cloned = is_reference_clip(voice)
+        named = {"reference": voice} if cloned else {"speaker": voice}
+        if style and self.takes_styles and not cloned:
             named["instruct"] = style  # a named speaker's manner; a cloned voice keeps its clip's
         transcript = Path(voice).with_suffix(TRANSCRIPT)
-        if is_reference_clip(voice) and transcript.is_file():
+        if cloned and transcript.is_file():
             named["transcript"] = transcript.read_text(encoding="utf-8")
         speech = self._speak(text, language, cancel, **named)
         if speed != 1.0:  # Qwen3-TTS has no pace setting: stretched in time, keeping the pitch

@@ -74,6 +74,7 @@ class CoquiVoices:
     slot's description of its runtime rebuilds them (`described`) without the model."""
 
     designs_voices = False
+    cannot_clone = CANNOT_CLONE  # what a refused clip is told (a family may say why it cannot)
 
     def __init__(self, voices: list[str], clones_voices: bool):
         self.voices = voices
@@ -93,10 +94,10 @@ class CoquiVoices:
         return ", ".join(self.voices[:20]) + more if self.voices else "it has one voice: leave the voice empty"
 
     def check_voice(self, voice: str) -> None:
-        """ValueError unless `voice` is one of the model's speakers or, for XTTS, a clip's file path."""
+        """ValueError unless `voice` is one of the model's speakers or, when it clones, a clip's file path."""
         if is_reference_clip(voice):
             if not self.clones_voices:
-                raise ValueError(f"{CANNOT_CLONE}; use one of its speakers: {self._speaker_names()}")
+                raise ValueError(f"{self.cannot_clone}; use one of its speakers: {self._speaker_names()}")
             if not Path(voice).is_file():
                 raise ValueError("the voice's reference clip is not a file")
         elif voice not in self.voices:
