@@ -109,6 +109,16 @@ export function toastError(error) {
   toast(errorLine(error), "error");
 }
 
+// Run an edit; if it fails, say why and show the project as the server now has it.
+export async function attempt(view, action) {
+  try {
+    await action();
+  } catch (error) {
+    toastError(error);
+    await view.refresh().catch(() => {});
+  }
+}
+
 export function badge(text, kind = "") {
   return h("span", { class: `badge ${kind}` }, text);
 }

@@ -3,7 +3,7 @@
 // live region that announces its stage and every tenth of the way, not every tick.
 
 import { api } from "./api.js";
-import { fill, h, toastError } from "./dom.js";
+import { attempt, fill, h } from "./dom.js";
 import { labelled, t } from "./i18n.js";
 import { dateText, elapsedText, errorText, label, warningLines } from "./words.js";
 
@@ -14,15 +14,11 @@ export function drawHeader(header, view) {
   const { project, task } = state;
   const until = h("select", { id: "render-until" }, UNTIL.map((name) => h("option", { value: name, selected: name === (state.until || "video") }, label("until", name))));
   until.addEventListener("change", () => (state.until = until.value));
-  const act = (path, body) => async () => {
-    try {
+  const act = (path, body) => () =>
+    attempt(view, async () => {
       await api.post(path, body);
       await view.refresh();
-    } catch (error) {
-      toastError(error);
-      await view.refresh().catch(() => {});
-    }
-  };
+    });
   const waits = state.busy || state.paused;
   const failure = project.error || (task && task.status === "error" && task.error);
   const lines = task ? warningLines(task.warnings || [], project.shots) : [];

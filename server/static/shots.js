@@ -3,7 +3,7 @@
 // keyframes one after another, set their camera, add a character to them).
 
 import { api, fileUrl } from "./api.js";
-import { badge, fill, h, toast, toastError } from "./dom.js";
+import { attempt, badge, fill, h, toast } from "./dom.js";
 import { labelled, list, t } from "./i18n.js";
 import { playShot, listenButton } from "./preview.js";
 import { CAMERAS } from "./shot.js";
@@ -40,14 +40,11 @@ export function createShots(section, view) {
   return { draw, drawUndo, drawBatch: () => drawBatch(batch, view, draw) };
 }
 
-export async function undoOrRedo(view, redo) {
-  try {
+export function undoOrRedo(view, redo) {
+  return attempt(view, async () => {
     const entry = redo ? await view.history.redo() : await view.history.undo();
     if (entry) toast(t(redo ? "redone" : "undone", { what: entry.label }));
-  } catch (error) {
-    toastError(error);
-    await view.refresh().catch(() => {});
-  }
+  });
 }
 
 function card(shot, index, view) {
@@ -56,14 +53,7 @@ function card(shot, index, view) {
   const n = index + 1;
   const waits = state.busy;
   const why = waits ? "busy-reason" : null;
-  const run = (action) => async () => {
-    try {
-      await action();
-    } catch (error) {
-      toastError(error);
-      await view.refresh().catch(() => {});
-    }
-  };
+  const run = (action) => () => attempt(view, action);
   const remove = run(async () => {
     await edits.remove(shot);
     toast(t("shotDeleted", { n }), "info", { label: t("undo"), run: () => undoOrRedo(view, false) });
@@ -145,14 +135,7 @@ function drawBatch(bar, view, redraw) {
   const chosen = state.project.shots.filter((shot) => state.selected.has(shot.shot_id));
   bar.hidden = chosen.length === 0;
   if (!chosen.length) return fill(bar);
-  const run = (action) => async () => {
-    try {
-      await action();
-    } catch (error) {
-      toastError(error);
-      await view.refresh().catch(() => {});
-    }
-  };
+  const run = (action) => () => attempt(view, action);
   const camera = h("select", { "aria-label": t("batchCamera") }, CAMERAS.map((name) => h("option", { value: name }, label("camera", name))));
   const names = (state.project.characters || []).map((person) => person.name);
   const person = h("select", { "aria-label": t("batchCharacter") }, names.map((name) => h("option", { value: name }, name)));

@@ -4,7 +4,7 @@
 // moves a shot; drag its right edge (or Shift+arrows) trims it, which sets its duration.
 
 import { fileBlob } from "./api.js";
-import { h, toastError } from "./dom.js";
+import { attempt, h } from "./dom.js";
 import { t } from "./i18n.js";
 import { label, secondsText } from "./words.js";
 
@@ -79,14 +79,7 @@ export function createTimeline(view, onSeek) {
   const move = (shot, to) => {
     if (to >= 0 && to < lengths.length) return guard(() => view.edits.move(shot, to));
   };
-  const guard = async (action) => {
-    try {
-      await action();
-    } catch (error) {
-      toastError(error);
-      await view.refresh().catch(() => {});
-    }
-  };
+  const guard = (action) => attempt(view, action);
 
   const key = (event, shot, index, seconds) => {
     const items = [...track.children];
