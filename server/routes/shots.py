@@ -97,7 +97,6 @@ def insert_shot(
     `If-Match`: the project's ETag."""
     with editing(jobs, project_id, owner, if_match=if_match) as project:
         shot = edits.insert_shot(project, body.after, shot_changes(access, owner, body))
-    response.status_code = 201
     return answer_shot(project, shot, response)
 
 
