@@ -10,9 +10,15 @@ from models.errors import Cancelled, Paused
 
 
 class CancelToken:
-    def __init__(self) -> None:
+    def __init__(self, parent: "CancelToken | None" = None) -> None:
         self._event = threading.Event()
         self._pause = threading.Event()
+        self._parent = parent
+
+    def child(self) -> "CancelToken":
+        """A token that stops with this one (cancel or pause) and can also be cancelled alone: a
+        part of a task running beside the rest, stopped when the rest fails."""
+        return CancelToken(self)
 
     def cancel(self) -> None:
         self._event.set()
@@ -22,11 +28,15 @@ class CancelToken:
 
     @property
     def cancelled(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self._parent is not None and self._parent.cancelled)
+
+    @property
+    def paused(self) -> bool:
+        return self._pause.is_set() or (self._parent is not None and self._parent.paused)
 
     def raise_if_cancelled(self, boundary: bool = False) -> None:
         """Between denoising steps; `boundary`: between two items (shots), where a pause stops too."""
-        if self._event.is_set():
+        if self.cancelled:
             raise Cancelled("cancelled")
-        if boundary and self._pause.is_set():
+        if boundary and self.paused:
             raise Paused("paused")

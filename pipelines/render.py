@@ -11,7 +11,6 @@ frames/, audio/, clips/), so sending the same storyboard with one shot changed r
 """
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -21,12 +20,11 @@ from pipelines.artifact_store import ArtifactStore, write_json
 from pipelines.cast import described, dialogue, identities
 from pipelines.compose import TimelineScene, compose
 from pipelines.context import Progress, StageContext
-from pipelines.dialogue import cast_voices
-from pipelines.fonts import Font, find_font
+from pipelines.fonts import find_font
 from pipelines.frames import scene_seed
+from pipelines.generated import Generated, carried
 from pipelines.manifest import RenderManifest, manifest_of
 from pipelines.music import background, load_music, music_bed
-from pipelines.narration import duration_of
 from pipelines.planning import plan
 from pipelines.render_options import (
     ImageOptions,
@@ -36,18 +34,17 @@ from pipelines.render_options import (
     VideoOptions,
     check_inputs,
 )
-from pipelines.specs import Audio, Character, Clip, ClipSpec, Frame, FrameSpec, Line, Shot, Storyboard
-from pipelines.steps import animate, designed_voices, designs, keyframes, speak
+from pipelines.specs import Audio, Character, Clip, Frame, FrameSpec, Storyboard
+from pipelines.steps import designs, keyframes
 from pipelines.story_writer import WrittenStory
 from pipelines.subtitles import BURNED
+from pipelines.voiced_clips import narrate_and_animate
 
 __all__ = ["ImageOptions", "MusicOptions", "RenderOptions", "VideoOptions", "render"]
 
 STAGES = ("storyboard", "frames", "narration", "clips", "compose")
 UNTIL = ("storyboard", "keyframes", "narration", "clips", "video")  # how far a render goes
 WEIGHTS = {"storyboard": 0.1, "frames": 0.3, "narration": 0.1, "clips": 0.3, "compose": 0.2}
-PAD_SECONDS = 0.6  # silence after each scene's narration before the next begins
-MIN_SCENE_SECONDS = 2.0
 
 
 class RenderResult(BaseModel):
@@ -63,38 +60,6 @@ class RenderResult(BaseModel):
     timings: dict[str, float]
     designs: dict[str, Path] = {}
     manifest: RenderManifest  # what the film used, frame by frame
-
-
-@dataclass
-class Generated:
-    """What the model stages made, and what composition needs to finish the video."""
-
-    storyboard: Storyboard
-    shots: list[Shot]
-    chosen: list[Shot]  # the shots this render makes files for
-    seeds: dict[str, int]  # each shot's keyframe seed
-    story: WrittenStory | None
-    width: int
-    height: int
-    overlap: float
-    font: Font | None
-    warnings: list[str]
-    frames: list[Frame] = field(default_factory=list)
-    audios: list[Audio] = field(default_factory=list)
-    clips: list[Clip] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    music: Path | None = None  # the bed: a user's track or one the music model composed
-    designs: dict[str, Path] = field(default_factory=dict)  # each character's design portrait
-    store: ArtifactStore | None = None  # where the stages' artifacts (and composition's segments) live
-
-
-def scene_seconds(speech: float, transition: float) -> float:
-    return max(MIN_SCENE_SECONDS, speech + PAD_SECONDS) + transition
-
-
-def carried(store: ArtifactStore, given: Path, folder: Path, scene_id: str) -> Path:
-    """A file the caller's shot carries, linked into the task folder beside the ones it made."""
-    return store.place(given, folder / f"{scene_id}{given.suffix.lower()}")
 
 
 def generate(
@@ -129,19 +94,11 @@ def generate(
     made.timings["frames"] = time.perf_counter() - started
     if until == "keyframes":
         return made
-    # 5. The narration, one voice at a time.
-    started, progress = time.perf_counter(), ctx.stage("narration")
-    narrate(ctx, made, options, progress)
-    made.timings["narration"] = time.perf_counter() - started
+    # 5. The narration and 6. the clips, each as long as its line (spoken beside them where the
+    # speech and video models stay loaded together).
+    narrate_and_animate(ctx, made, options, video_size, until)
     if until == "narration":
         return made
-    # 6. The clips, each as long as its narration (or its own duration).
-    started, progress = time.perf_counter(), ctx.stage("clips")
-    made.clips, clip_warnings = animate(
-        ctx, clip_specs(made, options), fps=options.video.fps, size=video_size, progress=progress
-    )
-    made.warnings += clip_warnings
-    made.timings["clips"] = time.perf_counter() - started
     # 7. The music bed, when the render asks for one and brings none.
     if options.music is not None and options.music.track is None:
         seconds = sum(c.duration for c in made.clips) - made.overlap * max(len(made.clips) - 1, 0)
@@ -205,71 +162,6 @@ def draw(ctx: StageContext, made: Generated, options: RenderOptions, size, t2i, 
             drawn[s.scene_id] = Frame(scene_id=s.scene_id, frame=path, seed=made.seeds[s.scene_id])
             ctx.on_item(s.scene_id, "keyframe", path)
     made.frames = [drawn[s.scene_id] for s in chosen]
-
-
-def narrate(ctx: StageContext, made: Generated, options: RenderOptions, progress) -> None:
-    """The chosen shots' narration: spoken (quotes in their speakers' voices), or the shot's own."""
-    board, chosen = made.storyboard, made.chosen
-    tts = ctx.registry.get("tts")
-    clips = designed_voices(ctx, board.characters, board.language)
-    named = cast_voices(board.characters, tts.character_voices(board.language), options.voice, frozenset(clips))
-    board.characters = named  # the voices each character was given go back (a designed one is remade from the store)
-    cast = [c.model_copy(update={"voice": clips[c.name]}) if c.name in clips else c for c in named]
-    voices = {s.scene_id: s.voice or options.voice for s in chosen}
-    to_speak = [
-        Line(
-            scene_id=s.scene_id,
-            text=s.narration,
-            variant=s.voice_variant,
-            parts=dialogue(s, cast),
-            style=s.emotion,
-        )
-        for s in chosen
-        if s.audio is None
-    ]
-    spoken = {}
-    for voice in dict.fromkeys(voices[line.scene_id] for line in to_speak):  # one pass per voice
-        same_voice = [line for line in to_speak if voices[line.scene_id] == voice]
-        for audio in speak(
-            ctx, same_voice, voice=voice, speed=options.speed, language=board.language, progress=progress
-        ):
-            spoken[audio.scene_id] = audio
-    for s in chosen:
-        if s.scene_id not in spoken:
-            path = carried(ctx.store, s.audio, ctx.task_dir / "audio", s.scene_id)
-            spoken[s.scene_id] = Audio(scene_id=s.scene_id, audio=path, duration=round(duration_of(path), 3))
-            ctx.on_item(s.scene_id, "narration", path)
-    made.audios = [spoken[s.scene_id] for s in chosen]
-
-
-def clip_specs(made: Generated, options: RenderOptions) -> list[ClipSpec]:
-    """A clip for each chosen shot, as long as its narration plus a pause and the transition into the
-    next shot (or its own duration)."""
-    frames = {f.scene_id: f for f in made.frames}
-    speech = {a.scene_id: a.duration for a in made.audios}
-    specs = []
-    for i, s in enumerate(made.shots):
-        if s.scene_id not in frames:
-            continue
-        transition = s.transition or options.video.transition
-        joined = made.overlap if transition != "none" and i < len(made.shots) - 1 else 0.0
-        spoken = speech[s.scene_id]
-        duration = s.duration if s.duration is not None else scene_seconds(spoken, joined)
-        if s.duration is not None and spoken > s.duration - joined:
-            made.warnings.append(f"{s.scene_id}: its narration ({spoken:.1f} s) is longer than the shot; it runs over")
-        specs.append(
-            ClipSpec(
-                scene_id=s.scene_id,
-                frame=frames[s.scene_id].frame,
-                duration=duration,
-                transition=transition,
-                motion=s.motion or options.video.motion,
-                prompt=described(s, made.storyboard.characters),
-                camera=s.camera,
-                seed=s.clip_seed if s.clip_seed is not None else made.seeds[s.scene_id],
-            )
-        )
-    return specs
 
 
 def finish(made: Generated, ctx: StageContext, options: RenderOptions) -> RenderResult:

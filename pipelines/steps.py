@@ -1,6 +1,7 @@
 """The model steps a render and the single-stage tasks share: each takes a `StageContext` (models,
 store, folder, cancel, hooks, limits) and typed specs, and hands back typed results."""
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipelines import clips as clips_stage
@@ -78,14 +79,19 @@ def designed_voices(ctx: StageContext, cast: list[Character], language: str) -> 
     return design_voices(cast, ctx.registry.get("tts"), ctx.store, language, ctx.cancel)
 
 
-def animate(
-    ctx: StageContext, specs: list[ClipSpec], *, fps: int, size: tuple[int, int], progress
-) -> tuple[list[Clip], list[str]]:
-    """A clip per spec; the image-to-video model is loaded only when a spec asks for it, and a
-    model that cannot load leaves a warning and pan/zoom clips, never a failed task."""
+def video_model(ctx: StageContext, motions: Iterable[str]) -> tuple[object | None, list[str]]:
+    """The image-to-video runtime when a motion asks for it (None otherwise); a model that cannot
+    load leaves a warning and pan/zoom clips, never a failed task."""
     warnings: list[str] = []
-    i2v = clips_stage.load_i2v(ctx.registry, warnings) if any(s.motion == "i2v" for s in specs) else None
-    made, clip_warnings = clips_stage.make_clips(
+    i2v = clips_stage.load_i2v(ctx.registry, warnings) if "i2v" in set(motions) else None
+    return i2v, warnings
+
+
+def animate(
+    ctx: StageContext, specs: list[ClipSpec], *, i2v, fps: int, size: tuple[int, int], progress
+) -> tuple[list[Clip], list[str]]:
+    """A clip per spec, animated by `i2v` (from `video_model`) where the spec's motion asks for it."""
+    return clips_stage.make_clips(
         specs,
         ctx.task_dir / "clips",
         ctx.store,
@@ -99,4 +105,3 @@ def animate(
         on_item=lambda c: ctx.on_item(c.scene_id, "clip", c.clip),
         timeout=ctx.timeout,
     )
-    return made, warnings + clip_warnings

@@ -1,6 +1,8 @@
 """One running task as the stages see it: its typed request, folder, stage context (artifact store,
 cancel token, progress and item hooks) and, for a project's task, the studio's `ProjectWork`.
-Progress turns stage fractions into the task's progress, events and timings."""
+Progress turns stage fractions into the task's progress, events and timings. A stage ends when the
+next one starts, except one started beside the others (a render's narration beside its clips), which
+ends when it says so: two stages may then run at once, each with its own events and timing."""
 
 import json
 import time
@@ -32,9 +34,18 @@ class Job:
         self.store = jobs.artifacts.for_owner(task.owner)
         self.work = self._project_work()
         self.ctx = StageContext(
-            self.registry, self.settings, self.store, self.task_dir, cancel, self.report, self._told, self._written
+            self.registry,
+            self.settings,
+            self.store,
+            self.task_dir,
+            cancel,
+            self.report,
+            self._told,
+            self._written,
+            self.beside,
         )
-        self._stage_started = time.perf_counter()
+        self._running: dict[str, float] = {}  # each running stage and when it started
+        self._beside: set[str] = set()  # running stages the next one does not end
         self._published_at = 0.0
 
     def _project_work(self) -> ProjectWork | None:
@@ -83,11 +94,12 @@ class Job:
     def report(self, stage: str, fraction: float) -> None:
         task = self.task
         with self.jobs.lock:
-            changed = stage != task.stage
-            if changed:
-                self.close_stage()
-                task.stage = stage
-                self._stage_started = time.perf_counter()
+            started = stage not in self._running
+            if started:
+                for other in [s for s in self._running if s not in self._beside]:
+                    self._end(other)
+                task.stage = stage  # the stage started last
+                self._running[stage] = time.perf_counter()
                 self._entry(stage).update(status="running")
                 self.jobs.publish(task, "stage", {"stage": stage, "status": "running"})
             self._entry(stage)["progress"] = round(min(max(fraction, 0.0), 1.0), 4)
@@ -95,21 +107,37 @@ class Job:
             task.progress = round(
                 sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
             )
-        now = time.monotonic()
-        if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
-            self._published_at = now
-            self.jobs.publish(task, "progress", {"progress": task.progress, "stage": stage, "stage_progress": fraction})
-        self.jobs.store.save(task, throttle=not changed)  # a new stage is written at once
+            now = time.monotonic()
+            if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
+                self._published_at = now
+                data = {"progress": task.progress, "stage": stage, "stage_progress": fraction}
+                self.jobs.publish(task, "progress", data)
+            self.jobs.store.save(task, throttle=not started)  # a new stage is written at once
+
+    def beside(self, stage: str, running: bool) -> None:
+        """`stage` runs beside the stages after it (True), or it is done (False)."""
+        with self.jobs.lock:
+            if running:
+                self._beside.add(stage)
+            else:
+                self._beside.discard(stage)
+                if stage in self._running:
+                    self._end(stage)
+                    self.jobs.store.save(self.task)
 
     def close_stage(self) -> None:
+        """The task ends (or pauses): every stage still running is done."""
+        with self.jobs.lock:
+            for stage in list(self._running):
+                self._end(stage)
+
+    def _end(self, stage: str) -> None:
         task = self.task
-        if task.stage is None:
-            return
-        seconds = round(time.perf_counter() - self._stage_started, 3)
-        task.timings[task.stage] = round(task.timings.get(task.stage, 0.0) + seconds, 3)
-        self._entry(task.stage).update(status="done", progress=1.0)
-        self.jobs.publish(task, "stage", {"stage": task.stage, "status": "done", "seconds": seconds})
-        logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, task.stage, seconds)
+        seconds = round(time.perf_counter() - self._running.pop(stage), 3)
+        task.timings[stage] = round(task.timings.get(stage, 0.0) + seconds, 3)
+        self._entry(stage).update(status="done", progress=1.0)
+        self.jobs.publish(task, "stage", {"stage": stage, "status": "done", "seconds": seconds})
+        logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, stage, seconds)
 
     def _entry(self, stage: str) -> dict:
         return next(s for s in self.task.stages if s["name"] == stage)

@@ -12,6 +12,7 @@ from pipelines import frames as frames_stage
 from pipelines import planning, steps
 from pipelines import render as render_stage
 from pipelines.artifact_store import write_json
+from pipelines.generated import Generated
 from pipelines.specs import ClipSpec, InvalidInput
 from server.prepare import frame_specs, lines_of, render_options, storyboard_options
 from server.references import cast_of, source_of
@@ -95,7 +96,11 @@ def run_clips(job, state=None) -> Outcome:
         fields = item.model_dump(include={"scene_id", "duration", "transition", "motion", "camera"})
         specs.append(ClipSpec(**fields, frame=frame, prompt=item.prompt or "", seed=seed))
     size = clips_stage.video_size(request.video.resolution)
-    made, warnings = steps.animate(job.ctx, specs, fps=request.video.fps, size=size, progress=job.progress("clips"))
+    i2v, warnings = steps.video_model(job.ctx, [s.motion for s in specs])
+    made, clip_warnings = steps.animate(
+        job.ctx, specs, i2v=i2v, fps=request.video.fps, size=size, progress=job.progress("clips")
+    )
+    warnings += clip_warnings
     transitions = {item.scene_id: item.transition for item in request.frames}
     clips = [{**job.public(c), "transition": transitions[c.scene_id]} for c in made]
     return {"clips": clips, "transition_duration": request.video.transition_duration}, warnings
@@ -108,7 +113,7 @@ def plan_clips(request) -> Plan:
     return Plan(gpu=None, ffmpeg=run_clips)
 
 
-def generate_render(job) -> tuple[render_stage.Generated, render_stage.RenderOptions]:
+def generate_render(job) -> tuple[Generated, render_stage.RenderOptions]:
     """The model part of a render, and its options (built once for both parts)."""
     part = job.request.project
     options = render_options(job.request.options, job.request.style, job.resolve)

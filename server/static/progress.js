@@ -67,7 +67,9 @@ export function drawActivity(bar, view) {
   bar.hidden = !task;
   if (!task) return;
   const running = ["pending", "running"].includes(task.status);
-  const stageName = label("stage", task.stage || task.kind);
+  // Stages running at once (a render's narration beside its clips) are named together.
+  const together = (task.stages || []).filter((s) => s.status === "running").map((s) => label("stage", s.name));
+  const stageName = together.length > 1 ? together.join(" + ") : label("stage", task.stage || task.kind);
   const percent = Math.round((task.progress || 0) * 100);
   const kind = label("kind", task.kind);
   const single = (task.stages || []).length <= 1 || task.stage === task.kind;
@@ -83,7 +85,7 @@ export function drawActivity(bar, view) {
   bar.dataset.status = task.status;
   bar.dataset.project = project.status;
   // Announced: a new stage or status, and each tenth of the way.
-  const heard = `${task.status}|${task.stage}|${Math.floor(percent / 10)}`;
+  const heard = `${task.status}|${stageName}|${Math.floor(percent / 10)}`;
   if (live.dataset.heard !== heard) {
     live.dataset.heard = heard;
     live.textContent = words;

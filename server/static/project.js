@@ -92,7 +92,8 @@ export async function projectView(main, projectId) {
   const close = events((event) => {
     if (event.project_id !== projectId && event.task_id !== state.project.task_id) return;
     if (event.event === "progress" && state.task && event.task_id === state.task.task_id) {
-      Object.assign(state.task, { progress: event.data.progress, stage: event.data.stage || state.task.stage });
+      // The event's stage is the one reporting (two may take turns); a stage event's refresh names them.
+      state.task.progress = event.data.progress;
       drawActivity(view.viewer.activity, view);
     } else later();
   }, later);

@@ -143,13 +143,25 @@ def test_archive_holds_what_the_task_made(client, rendered):
     assert not any(name.endswith(".key") or "/." in name or name.startswith(".") for name in names)
 
 
+def stage_marks(events: list[dict], status: str) -> list[tuple[int, str]]:
+    """(index, stage) of each stage event with `status`."""
+    return [
+        (i, e["data"]["stage"]) for i, e in enumerate(events) if e["event"] == "stage" and e["data"]["status"] == status
+    ]
+
+
 def test_events_replay_a_finished_task(client, rendered):
     text = client.get(f"/tasks/{rendered['task_id']}/events").text
     events = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
     kinds = [e["event"] for e in events]
     assert kinds[-1] == "done" and kinds.count("done") == 1
-    started = [e["data"]["stage"] for e in events if e["event"] == "stage" and e["data"]["status"] == "running"]
-    assert started == ["storyboard", "frames", "narration", "clips", "compose"]
+    started = [stage for _, stage in stage_marks(events, "running")]
+    assert started == ["storyboard", "frames", "narration", "clips", "compose"]  # each once, though two overlap
+    ended = stage_marks(events, "done")
+    assert sorted(stage for _, stage in ended) == sorted(started)
+    for done, stage in ended:  # no progress after its end (narration, running beside the clips, ends on its own)
+        assert not any(e["event"] == "progress" and e["data"]["stage"] == stage for e in events[done:])
+    assert set(rendered["timings"]) == set(started)
     ids = [e["id"] for e in events]
     assert ids == sorted(ids)
 

@@ -39,7 +39,10 @@ def test_kill_mid_render_then_restart_resumes_without_remaking(server):
     finished = client.post("/storyboard", params={"wait": 60}, json={"story": STORY, "scenes": 2}).json()
     assert finished["status"] == "done"
     running = slow_render_in_clips(client)
-    before = made(server.env["S2V_DATA_DIR"])
+    deadline = time.monotonic() + 60
+    while len((before := made(server.env["S2V_DATA_DIR"])).get(".wav", ())) < 3:  # spoken beside the first clip
+        assert time.monotonic() < deadline, before
+        time.sleep(0.05)
     assert len(before[".png"]) == 3 and len(before[".wav"]) == 3
     queued = client.post("/storyboard", json={"story": STORY, "scenes": 1}).json()["task_id"]
     assert client.get(f"/tasks/{queued}").json()["status"] == "pending"
