@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     )  # tiled: a tile's side in px, a multiple of 128; 0: the VAE's own (Wan 256, LTX 512)
     cpu_offload: Literal["none", "model", "sequential"] = "none"  # diffusers' CPU offload (CUDA only)
     residency: Literal["all", "stage"] = "all"  # stage: only the role in use stays loaded (24 GB cards)
-    narration_beside_clips: bool = True  # speak the next shots' lines while a clip is made (residency=all only)
+    narration_beside_clips: Literal["auto", "on", "off"] = (
+        "auto"  # speak the next lines while a clip is made (residency=all only); auto: when the video model is on a GPU
+    )
     max_pixels: int = Field(default=1024 * 1024, ge=64 * 64)  # keyframe pixel budget
     t2i_batch: int = Field(default=4, ge=1, le=64)  # keyframes per diffusion call
     i2v_frames: int = Field(default=25, ge=2, le=161)  # frames the i2v model makes per clip

@@ -1,11 +1,13 @@
 """Steps 5 and 6 of a render: each chosen shot's narration, and its clip, as long as its line.
 
-A clip's length depends on its own line only, so the two need not run one after the other: where
-the speech and video models stay loaded together (`S2V_RESIDENCY=all`), the lines are spoken in a
-thread beside the clips, in shot order, and each clip starts as soon as its line is ready: clip i
-is made while line i+1 is spoken. With `residency=stage` loading one model would unload the other
-mid-shot, so every line is spoken first (as with `S2V_NARRATION_BESIDE_CLIPS=false`). Both ways
-make the same files: each line and each clip is keyed by its own inputs in the artifact store.
+A clip's length depends on its own line only, so the two need not run one after the other: the
+lines can be spoken in a thread beside the clips, in shot order, each clip starting as soon as its
+line is ready: clip i is made while line i+1 is spoken. Never with `S2V_RESIDENCY=stage` (loading
+one model would unload the other mid-shot); with `S2V_NARRATION_BESIDE_CLIPS=auto`, only where the
+video model runs on a GPU: on a CPU the two share its cores, and measured on two cores that gained
+nothing with an in-process speech engine and was 1.7-2.5x slower with Qwen3-TTS's worker process
+(docs/benchmarks.md). Both ways make the same files: each line and each clip is keyed by its own
+inputs in the artifact store.
 """
 
 import threading
@@ -30,9 +32,12 @@ def scene_seconds(speech: float, transition: float) -> float:
     return max(MIN_SCENE_SECONDS, speech + PAD_SECONDS) + transition
 
 
-def speaks_beside(settings) -> bool:
-    """Whether lines are spoken while clips are made: only when no model is unloaded for another."""
-    return settings.narration_beside_clips and settings.residency == "all"
+def speaks_beside(ctx: StageContext) -> bool:
+    """Whether this render speaks its lines while its clips are made."""
+    setting = ctx.settings.narration_beside_clips
+    if setting == "off" or ctx.settings.residency != "all":
+        return False
+    return setting == "on" or ctx.registry.placement.device.endswith("cuda")  # "cuda", or a cluster's "ray:cuda"
 
 
 class Lines:
@@ -57,7 +62,7 @@ class Lines:
 def narrate_and_animate(ctx: StageContext, made: Generated, options: RenderOptions, size, until: str) -> None:
     """The chosen shots' lines (`until="narration"` stops there), then their clips."""
     lines = Lines(made.chosen)
-    if until == "narration" or not speaks_beside(ctx.settings):
+    if until == "narration" or not speaks_beside(ctx):
         narrate(ctx, made, options, lines, ctx.stage("narration"))
         if until != "narration":
             animate_shots(ctx, made, options, size, lines)

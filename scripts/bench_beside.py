@@ -5,7 +5,7 @@ python scripts/bench_beside.py [--shots 6] [--tts qwen-tts] [--motion i2v] [--ro
 
 On the tiny weights (or `--weights`): a storyboard of N shots whose keyframes are drawn once, then
 in each round its narration and clips made twice, each time from an empty artifact store: every
-line first (`S2V_NARRATION_BESIDE_CLIPS=false`), then beside the clips (the default). Reports,
+line first (`S2V_NARRATION_BESIDE_CLIPS=off`), then beside the clips (`on`). Reports,
 medians over the rounds, each way's wall time from the first line to the last clip, the narration's
 and the clips' own seconds, and the ratio beside / first, and checks that both ways made the same
 narration. Writes data/bench/beside.json.
@@ -37,9 +37,11 @@ WAYS = {"first": False, "beside": True}
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", type=Path, default=ROOT / "weights" / "tiny")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     p.add_argument("--shots", type=int, default=6)
     p.add_argument("--tts", choices=list(SPEECH_FOLDERS), default="qwen-tts")
     p.add_argument("--motion", choices=["i2v", "kenburns"], default="i2v")
+    p.add_argument("--i2v-model", default="i2v-wan", help="the video model's folder")
     p.add_argument("--size", default="320x180", help="the clips' size")
     p.add_argument("--i2v-frames", type=int, default=9)
     p.add_argument("--i2v-steps", type=int, default=2)
@@ -62,14 +64,15 @@ def settings_for(args, data_dir: Path, beside: bool) -> Settings:
     return Settings(
         weights_dir=args.weights,
         data_dir=data_dir,
-        device="cpu",
+        device=args.device,
         tts_backend=args.tts,
         tts_model=SPEECH_FOLDERS[args.tts],
+        i2v_model=args.i2v_model,
         i2v_frames=args.i2v_frames,
         i2v_steps=args.i2v_steps,
         i2v_resolution=args.i2v_resolution,
         residency="all",
-        narration_beside_clips=beside,
+        narration_beside_clips="on" if beside else "off",
     )
 
 

@@ -3,6 +3,7 @@ the files are those of lines spoken first, and a failure, cancel or pause on eit
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -12,6 +13,7 @@ from pipelines.artifact_store import ArtifactStore
 from pipelines.context import StageContext
 from pipelines.render import ImageOptions, RenderOptions, VideoOptions, generate
 from pipelines.specs import Shot
+from pipelines.voiced_clips import speaks_beside
 from tests.conftest import tiny_settings
 
 SHOTS = [
@@ -57,7 +59,7 @@ def run(registry, tmp_path, name, *, beside=True, before=lambda: None, cancel=No
     """`generate` up to the clips with the speech runtime wrapped; returns what it made and each
     file told, in order, as (scene_id, what)."""
     told = [] if told is None else told
-    settings = tiny_settings(tmp_path / "data", narration_beside_clips=beside)
+    settings = tiny_settings(tmp_path / "data", narration_beside_clips="on" if beside else "off")
     ctx = StageContext(Registry(registry, before), settings, ArtifactStore(tmp_path / f"store-{name}"), tmp_path / name)
     ctx.cancel = cancel or CancelToken()
     ctx.on_item = lambda scene_id, what, path: told.append((scene_id, what))
@@ -125,6 +127,23 @@ def test_a_cancel_or_pause_while_a_line_is_spoken_stops_both_sides(registry, tmp
         again = []
         made, _ = run(registry, tmp_path, stop, before=lambda: again.append(1))
         assert len(made.clips) == 3 and len(again) == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "residency", "device", "beside"),
+    [
+        ("auto", "all", "cuda", True),
+        ("auto", "all", "ray:cuda", True),
+        ("auto", "all", "cpu", False),  # the two would share the CPU's cores
+        ("on", "all", "cpu", True),
+        ("on", "stage", "cuda", False),  # loading one model would unload the other
+        ("off", "all", "cuda", False),
+    ],
+)
+def test_lines_are_spoken_beside_the_clips_where_the_models_stay_loaded_on_a_gpu(setting, residency, device, beside):
+    settings = SimpleNamespace(narration_beside_clips=setting, residency=residency)
+    ctx = SimpleNamespace(settings=settings, registry=SimpleNamespace(placement=SimpleNamespace(device=device)))
+    assert speaks_beside(ctx) is beside
 
 
 def test_a_child_token_stops_with_its_parent_and_alone():

@@ -17,7 +17,7 @@ API = (ROOT.parent / "shared" / "API.md").read_text() if (ROOT.parent / "shared"
 
 @pytest.fixture(scope="module")
 def client(registry, tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("app"), registry) as client:
+    with serve(tmp_path_factory.mktemp("app"), registry, narration_beside_clips="on") as client:
         yield client
 
 
