@@ -107,12 +107,11 @@ class Job:
             task.progress = round(
                 sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
             )
-            now = time.monotonic()
-            if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
-                self._published_at = now
-                data = {"progress": task.progress, "stage": stage, "stage_progress": fraction}
-                self.jobs.publish(task, "progress", data)
-            self.jobs.store.save(task, throttle=not started)  # a new stage is written at once
+        now = time.monotonic()
+        if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
+            self._published_at = now
+            self.jobs.publish(task, "progress", {"progress": task.progress, "stage": stage, "stage_progress": fraction})
+        self.jobs.store.save(task, throttle=not started)  # a new stage is written at once
 
     def beside(self, stage: str, running: bool) -> None:
         """`stage` runs beside the stages after it (True), or it is done (False)."""
@@ -125,19 +124,21 @@ class Job:
                     self._end(stage)
                     self.jobs.store.save(self.task)
 
-    def close_stage(self) -> None:
-        """The task ends (or pauses): every stage still running is done."""
+    def close_stage(self, finished: bool = True) -> None:
+        """The task ends: every stage still running is done; or it pauses (`finished=False`): their
+        time is counted and they keep their progress, to be marked paused."""
         with self.jobs.lock:
             for stage in list(self._running):
-                self._end(stage)
+                self._end(stage, finished)
 
-    def _end(self, stage: str) -> None:
+    def _end(self, stage: str, finished: bool = True) -> None:
         task = self.task
         seconds = round(time.perf_counter() - self._running.pop(stage), 3)
         task.timings[stage] = round(task.timings.get(stage, 0.0) + seconds, 3)
-        self._entry(stage).update(status="done", progress=1.0)
-        self.jobs.publish(task, "stage", {"stage": stage, "status": "done", "seconds": seconds})
-        logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, stage, seconds)
+        if finished:
+            self._entry(stage).update(status="done", progress=1.0)
+            self.jobs.publish(task, "stage", {"stage": stage, "status": "done", "seconds": seconds})
+            logger.info("task {} {} stage {} done in {:.2f}s", task.task_id, task.kind, stage, seconds)
 
     def _entry(self, stage: str) -> dict:
         return next(s for s in self.task.stages if s["name"] == stage)

@@ -350,7 +350,7 @@ class Jobs:
             return
         if isinstance(error, Paused):
             with self.lock:
-                job.close_stage()
+                job.close_stage(finished=False)
                 self._paused(task)
             return
         if isinstance(error, Cancelled):

@@ -105,3 +105,51 @@ def test_a_project_follows_its_task(jobs):
     jobs.resume(task)
     jobs._fail(jobs._begin(task.task_id), Cancelled())
     assert project.status == "ready"  # cancelled with its shots in place
+
+
+def render_job(jobs: Jobs, events: list[tuple[str, dict]]):
+    jobs.projects.add(Project(project_id="pr_1", owner="key", shots=[Shot(shot_id="s1", prompt="p")]))
+    task, _ = jobs.enqueue_request(
+        "render", "key", RenderRequest(story="A fox.", project=ProjectPart(project_id="pr_1"))
+    )
+    job = jobs._begin(task.task_id)
+    jobs.publish = lambda task, event, data, shot_id=None: events.append((event, data))
+    return task, job
+
+
+def statuses(task) -> dict[str, str]:
+    return {stage["name"]: stage["status"] for stage in task.stages}
+
+
+def test_narration_runs_beside_the_clips_and_ends_on_its_own(jobs):
+    events: list[tuple[str, dict]] = []
+    task, job = render_job(jobs, events)
+    job.ctx.stage("frames")(1.0)
+    progress = job.ctx.stage("narration", beside=True)
+    clips = job.ctx.stage("clips")  # the narration goes on: it was started beside
+    progress(0.5)
+    clips(0.25)
+    assert statuses(task)["narration"] == statuses(task)["clips"] == "running" and task.stage == "clips"
+    assert statuses(task)["frames"] == "done"
+    job.ctx.ended("narration")
+    assert statuses(task)["narration"] == "done" and statuses(task)["clips"] == "running"
+    job.ctx.stage("compose")
+    assert statuses(task)["clips"] == "done"
+    jobs._succeed(job, ({}, []))
+    marks = [(d["stage"], d["status"]) for e, d in events if e == "stage"]
+    for stage in ("frames", "narration", "clips", "compose"):  # each once running, once done
+        assert marks.count((stage, "running")) == 1 and marks.count((stage, "done")) == 1, marks
+    assert marks.index(("clips", "running")) < marks.index(("narration", "done"))
+    assert {"narration", "clips"} <= set(task.timings)
+
+
+def test_a_pause_leaves_the_running_stages_paused_where_they_were(jobs):
+    task, job = render_job(jobs, [])
+    job.ctx.stage("narration", beside=True)(0.5)
+    job.ctx.stage("clips")(0.25)
+    jobs._fail(job, Paused())
+    assert task.status == "paused"
+    assert statuses(task)["narration"] == statuses(task)["clips"] == "paused"
+    progress = {stage["name"]: stage["progress"] for stage in task.stages}
+    assert (progress["narration"], progress["clips"]) == (0.5, 0.25)  # not done: the resume makes the rest
+    assert {"narration", "clips"} <= set(task.timings)
