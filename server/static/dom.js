@@ -30,33 +30,32 @@ export function fill(element, ...children) {
 let fieldCount = 0;
 
 // A labelled control; `name` is the API field it edits (errors naming that field appear under it).
-// `limits` (limits.js's rule): a counter under text ("12 / 2000 characters"), a range on numbers.
+// `limits` (limits.js's rule): a counter under text ("12 / 2000 characters"), a range on numbers;
+// `limits.hint`: a line under those that says what the field does.
 export function field(label, control, name, limits = {}) {
   const id = control.id || `field-${++fieldCount}`;
   control.id = id;
   if (name) control.dataset.field = name;
   const error = h("p", { class: "field-error", role: "alert", id: `${id}-error` });
-  const described = [error.id];
-  let hint = null;
+  const hints = [];
   if (limits.maxLength && ["TEXTAREA", "INPUT"].includes(control.tagName) && control.type !== "number") {
-    hint = h("p", { class: "hint counter", id: `${id}-hint` });
+    const counter = h("p", { class: "hint counter", id: `${id}-hint` });
     const count = () => {
       const length = [...control.value].length;
-      hint.textContent = t("counter", { n: length, max: limits.maxLength });
-      hint.classList.toggle("over", length > limits.maxLength);
+      counter.textContent = t("counter", { n: length, max: limits.maxLength });
+      counter.classList.toggle("over", length > limits.maxLength);
     };
     control.addEventListener("input", count);
     queueMicrotask(count); // after the caller has set the value
+    hints.push(counter);
   } else if (limits.maximum !== undefined && control.type === "number") {
     control.min = limits.minimum ?? control.min;
     control.max = limits.maximum;
-    hint = h("p", { class: "hint", id: `${id}-hint` }, t("range", { min: limits.minimum ?? "", max: limits.maximum }));
-  } else if (limits.hint) {
-    hint = h("p", { class: "hint", id: `${id}-hint` }, limits.hint);
+    hints.push(h("p", { class: "hint", id: `${id}-hint` }, t("range", { min: limits.minimum ?? "", max: limits.maximum })));
   }
-  if (hint) described.unshift(hint.id);
-  control.setAttribute("aria-describedby", described.join(" "));
-  return h("div", { class: "field", dataset: { field: name || "" } }, h("label", { for: id }, label), control, hint, error);
+  if (limits.hint) hints.push(h("p", { class: "hint", id: `${id}-about` }, limits.hint));
+  control.setAttribute("aria-describedby", [...hints.map((hint) => hint.id), error.id].join(" "));
+  return h("div", { class: "field", dataset: { field: name || "" } }, h("label", { for: id }, label), control, hints, error);
 }
 
 // A select over [value, label] pairs.

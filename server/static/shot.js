@@ -14,6 +14,9 @@ export const CAMERAS = ["static", "pan_left", "pan_right", "push_in", "pull_out"
 const MOTIONS = ["i2v", "kenburns", "static"];
 const TRANSITIONS = ["crossfade", "fade", "fadeblack", "fadewhite", "dissolve", "wipeleft", "wiperight", "slideleft", "slideright", "none"];
 const LIMITS = "ProjectShotUpdate";
+// Suggestions for how a line is spoken, offered in the page's language and written into the field
+// as shown: the speech engine reads the emotion as free text.
+const EMOTIONS = ["calm", "warm", "joyful", "sad", "tense", "fearful", "angry", "whispering", "excited", "solemn"];
 
 // A select of `group`'s values ("motion", "transition") with the project's default first.
 function choices(group, values, current, defaultLabel) {
@@ -33,6 +36,7 @@ export function editShot(view, shot, options = {}) {
     prompt: h("textarea", { rows: 3 }, shot.prompt),
     negative_prompt: h("textarea", { rows: 2 }, shot.negative_prompt),
     narration: h("textarea", { rows: 4 }, shot.narration),
+    emotion: h("input", { type: "text", value: shot.emotion ?? "", list: "emotion-suggestions", maxlength: rule(LIMITS, "emotion").maxLength }),
     camera: h("select", {}, CAMERAS.map((c) => h("option", { value: c, selected: c === shot.camera }, label("camera", c)))),
     duration: h("input", { type: "number", min: 0.5, max: 30, step: 0.1, value: shot.duration ?? "", placeholder: t("auto") }),
     motion: choices("motion", motions, shot.motion, t("projectDefault", { value: label("motion", video.motion || "i2v") })),
@@ -62,6 +66,7 @@ export function editShot(view, shot, options = {}) {
     prompt: controls.prompt.value,
     negative_prompt: controls.negative_prompt.value,
     narration: controls.narration.value,
+    emotion: controls.emotion.value.trim() || null,
     camera: controls.camera.value,
     duration: controls.duration.value === "" ? null : Number(controls.duration.value),
     motion: controls.motion.value || null,
@@ -190,6 +195,8 @@ export function editShot(view, shot, options = {}) {
       field(t("prompt"), controls.prompt, "prompt", rule(LIMITS, "prompt")),
       field(t("negativePrompt"), controls.negative_prompt, "negative_prompt", rule(LIMITS, "negative_prompt")),
       field(t("narration"), controls.narration, "narration", rule(LIMITS, "narration")),
+      field(t("emotion"), controls.emotion, "emotion", { ...rule(LIMITS, "emotion"), hint: t("emotionHint") }),
+      h("datalist", { id: "emotion-suggestions" }, EMOTIONS.map((name) => h("option", { value: t(`emotion.${name}`) }))),
       h(
         "fieldset",
         { class: "field shot-characters", dataset: { field: "characters" } },

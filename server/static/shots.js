@@ -78,7 +78,7 @@ function card(shot, index, view) {
     picture(shot, n, state),
     h("div", { class: "card-head" }, select, h("h3", {}, `${n}. ${shot.title || t("newShot")}`)),
     shot.narration ? h("p", { class: "narration" }, shot.narration) : null,
-    h("p", { class: "muted" }, `${labelled(t("camera"))}${label("camera", shot.camera)} · ${labelled(t("duration"))}${secondsText(shot.duration)}`),
+    h("p", { class: "muted" }, facts(shot).join(" · ")),
     shot.characters.length ? h("p", { class: "muted shot-cast" }, t("castOf", { names: list(shot.characters) })) : null,
     h(
       "div",
@@ -103,6 +103,13 @@ function card(shot, index, view) {
       button("delete", "×", t("deleteShot", { n }), remove, waits || project.shots.length === 1),
     ),
   );
+}
+
+// The camera, the duration and, when set, the emotion its line is spoken in (as written: free text).
+function facts(shot) {
+  const shown = [`${labelled(t("camera"))}${label("camera", shot.camera)}`, `${labelled(t("duration"))}${secondsText(shot.duration)}`];
+  if (shot.emotion) shown.push(`${labelled(t("emotion"))}${shot.emotion}`);
+  return shown;
 }
 
 // The keyframe in use; a picture uploaded for the shot shows at once, before a render uses it.

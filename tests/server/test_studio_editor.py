@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from pipelines.shot import ShotCore
 from tests.server import studio_pages as pages
 from tests.server.browser import needs_chromium
 
@@ -145,6 +146,61 @@ def test_timeline_reorder_trim_and_undo(server, client, browser):
     page.get_by_role("region", name="时间线").wait_for()
     for name in ("编辑分镜 1", "删除分镜 3", "撤销"):
         page.get_by_role("button", name=name, exact=True).wait_for()
+    assert problems == []
+
+
+SECOND_CARD_SAYS = "text => document.querySelectorAll('.shot-card')[1].innerText.includes(text)"
+
+
+def suggestions(editor) -> list[str]:
+    return editor.locator("#emotion-suggestions option").evaluate_all("options => options.map(o => o.value)")
+
+
+def test_a_shots_emotion_edited_then_undone(server, client, browser):
+    project = pages.new_project(client, scenes=2, title="The keeper")
+    pid = project["project_id"]
+    task = client.post(f"/projects/{pid}/render", json={"until": "narration"}).json()
+    pages.wait_task(client, task["task_id"])
+    assert [shot["stale"] for shot in pages.shots_of(client, pid)] == [["clip"], ["clip"]]  # both lines spoken
+    page, problems = pages.watched_page(browser)
+    pages.open_project(page, server.url, pid)
+    card = page.locator(".shot-card").nth(1)
+    editor = page.locator("dialog.editor")
+
+    # The field: free text within the API's limit, suggestions, what it does; the card shows it once saved.
+    assert "Emotion" not in card.inner_text()
+    page.get_by_role("button", name="Edit shot 2", exact=True).click()
+    emotion = editor.get_by_label("Emotion", exact=True)
+    limit = ShotCore.model_fields["emotion"].metadata[0].max_length
+    assert emotion.get_attribute("maxlength") == str(limit)
+    assert suggestions(editor)[:3] == ["calm", "warm", "joyful"] and "whispering" in suggestions(editor)
+    assert "Qwen3-TTS" in editor.locator(".field[data-field=emotion]").inner_text()
+    emotion.fill("whispering, afraid")
+    assert editor.locator(".field[data-field=emotion] .counter").inner_text() == f"18 / {limit} characters"
+    editor.get_by_role("button", name="Save").click()
+    editor.wait_for(state="detached")
+    page.wait_for_function(SECOND_CARD_SAYS, arg="Emotion: whispering, afraid")
+    shots = pages.shots_of(client, pid)
+    assert shots[1]["emotion"] == "whispering, afraid" and shots[1]["stale"] == ["narration", "clip"]
+    assert shots[0]["emotion"] is None and shots[0]["stale"] == ["clip"]
+    assert card.get_attribute("data-stale") == "narration clip"
+    assert "narration to record" in card.inner_text()
+
+    # Undo brings the shot's earlier emotion (none) back.
+    page.get_by_role("button", name="Undo", exact=True).click()
+    page.wait_for_function(f"!({SECOND_CARD_SAYS})('Emotion')")
+    assert pages.shots_of(client, pid)[1]["emotion"] is None
+
+    # In Chinese: the label, the suggestions in Chinese, one written into the field, the card's word.
+    page.select_option("#language", "zh")
+    page.get_by_role("button", name="编辑分镜 2", exact=True).click()
+    assert suggestions(editor)[:3] == ["平静", "温暖", "喜悦"]
+    assert "Qwen3-TTS" in editor.locator(".field[data-field=emotion]").inner_text()
+    editor.get_by_label("情绪", exact=True).fill(suggestions(editor)[7])
+    page.keyboard.press("Control+s")
+    editor.wait_for(state="detached")
+    page.wait_for_function(SECOND_CARD_SAYS, arg="情绪：低语")
+    assert pages.shots_of(client, pid)[1]["emotion"] == "低语"
     assert problems == []
 
 
