@@ -43,7 +43,7 @@ class Keyed(BaseModel):
     scene_id: str
 
 
-SCENE_FIELDS = ("title", "prompt", "negative_prompt", "narration", "bgm", "characters", "speakers", "camera")
+SCENE_FIELDS = ("title", "prompt", "negative_prompt", "narration", "bgm", "characters", "speakers", "camera", "emotion")
 Scene = view(
     "Scene",
     Keyed,

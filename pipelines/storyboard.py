@@ -2,8 +2,8 @@
 
 The story is cut into N balanced scenes by sentences, so every word of it is narrated in its own
 language and nothing is invented or lost. The LLM writes only what needs understanding (titles,
-English prompts, moods, the cast) under a JSON schema; with no LLM, or when it fails, a
-rule-based planner fills those in and the result says so in `warnings`.
+English prompts, moods, the manner each scene is spoken in, the cast) under a JSON schema; with no
+LLM, or when it fails, a rule-based planner fills those in and the result says so in `warnings`.
 
 The LLM's JSON is read as it is written: each character and each scene is final as soon as its
 object closes, and `on_character` / `on_scene` hear of it then (the cast comes first, so a
@@ -34,6 +34,22 @@ CLIP_WINDOW = 77  # tokens SDXL's encoders read at once: the default image model
 # Rules of thumb for English in CLIP's and T5's vocabularies, to turn a window into words and characters.
 WORDS_PER_TOKEN = 0.7
 CHARS_PER_TOKEN = 4
+# The manners the LLM picks a scene's `emotion` from: plain English words a TTS instruction reads
+# (Qwen3-TTS). A caller's own emotion is free text; the list only keeps a weak model's noise out.
+EMOTIONS = (
+    "calm",
+    "warm",
+    "tender",
+    "joyful",
+    "excited",
+    "sad",
+    "solemn",
+    "mysterious",
+    "tense",
+    "fearful",
+    "angry",
+    "whispering",
+)
 
 SYSTEM = (
     "You are a storyboard artist. For each numbered scene of the story, write a short title in the "
@@ -42,7 +58,7 @@ SYSTEM = (
     "English words for the background music mood, the names of the characters who appear, who says "
     "each quotation of the scene's text in order (a character's name, or \"narrator\"), and the "
     "camera move that suits the moment (static, pan_left, pan_right, push_in, pull_out, tilt_up, "
-    "tilt_down or orbit). "
+    "tilt_down or orbit), and the manner its text is read aloud in (" + ", ".join(EMOTIONS) + "). "
     "List every recurring character once with an English visual description (age, build, face, "
     "hair, clothes) so the artist draws them the same way in every scene, and a few English words on "
     "how they sound (age, sex, tone) so the narrator can give them a voice. Answer with JSON only."
@@ -67,8 +83,9 @@ def schema(scene_count: int, window: int = CLIP_WINDOW) -> dict:
             "characters": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 4},
             "speakers": {"type": "array", "items": {**text, "maxLength": 30}, "maxItems": 12},
             "camera": {"enum": list(CAMERAS)},
+            "emotion": {"enum": list(EMOTIONS)},
         },
-        "required": ["title", "prompt", "negative_prompt", "bgm", "characters", "speakers", "camera"],
+        "required": ["title", "prompt", "negative_prompt", "bgm", "characters", "speakers", "camera", "emotion"],
         "additionalProperties": False,
     }
     character = {
@@ -114,7 +131,8 @@ RULE_CAMERAS = ("push_in", "pan_right", "pull_out", "pan_left", "tilt_up", "orbi
 
 
 def rule_based(texts: list[str], style: str, language: str, start: int = 0) -> list[dict]:
-    """The plan of scenes `start`, `start + 1`, ... whose texts are `texts`."""
+    """The plan of scenes `start`, `start + 1`, ... whose texts are `texts`. It gives no emotion:
+    a manner guessed from keywords would misread a line more often than a plain reading does."""
     scenes = []
     for index, text in enumerate(texts, start):
         first = next(iter(sentences(text)), text)
@@ -169,6 +187,7 @@ def scene_of(index: int, text: str, item: dict, cast_names: set[str]) -> Scene:
         characters=[name for name in dict.fromkeys(item["characters"]) if name in cast_names],
         speakers=list(item.get("speakers", []))[: quote_count(text)],
         camera=item["camera"],
+        emotion=item.get("emotion"),  # the rules' plan has none
     )
 
 

@@ -101,6 +101,7 @@ class Labeller:
             "characters": ["Fox"],
             "speakers": ["Fox", "Owl", "Fox", "Owl"],
             "camera": "static",
+            "emotion": "warm",
         }
         characters = [
             {"name": "Fox", "description": "a red fox", "voice_description": "a young woman"},

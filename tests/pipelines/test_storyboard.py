@@ -5,7 +5,7 @@ import pytest
 
 from pipelines.cast import described
 from pipelines.json_stream import ArrayItems
-from pipelines.storyboard import make_storyboard, schema
+from pipelines.storyboard import EMOTIONS, make_storyboard, schema
 from tests.conftest import ROOT
 
 FOX = (ROOT / "samples" / "fox-and-moon.zh.txt").read_text()
@@ -22,6 +22,7 @@ def test_rule_based_storyboard_narrates_the_whole_story():
     assert [s.scene_id for s in board.storyboard] == ["s1", "s2", "s3", "s4", "s5"]
     assert squash("".join(s.narration for s in board.storyboard)) == squash(FOX)
     assert any("rule-based" in w for w in board.warnings)
+    assert all(s.emotion is None for s in board.storyboard)  # the rules guess no manner
 
 
 def test_scene_count_is_clamped_to_the_sentences():
@@ -37,6 +38,7 @@ def test_tiny_llm_writes_schema_valid_scenes(registry):
     assert squash(" ".join(s.narration for s in board.storyboard)) == squash(LIGHTHOUSE)
     for scene in board.storyboard:
         assert scene.title and scene.prompt and scene.bgm
+        assert scene.emotion in EMOTIONS
 
 
 class FakeLLM:
@@ -63,7 +65,14 @@ class FakeLLM:
 
 
 def test_character_descriptions_join_the_prompts_of_their_scenes():
-    scene = {"title": "t", "negative_prompt": "", "bgm": "calm piano", "camera": "push_in", "speakers": []}
+    scene = {
+        "title": "t",
+        "negative_prompt": "",
+        "bgm": "calm piano",
+        "camera": "push_in",
+        "speakers": [],
+        "emotion": "calm",
+    }
     pepper = {"name": "Pepper", "description": "a small black cat with a red collar", "voice_description": "a purr"}
     answer = {
         "characters": [pepper],
@@ -86,8 +95,8 @@ PEPPER = {"name": "Pepper", "description": "a small black cat", "voice_descripti
 TWO_SCENES = {
     "characters": [PEPPER, {**PEPPER, "name": "narrator"}],
     "scenes": [
-        {**SCENE, "prompt": "a cat on a wall", "characters": ["Pepper"]},
-        {**SCENE, "prompt": "a boat at dawn", "characters": []},
+        {**SCENE, "prompt": "a cat on a wall", "characters": ["Pepper"], "emotion": "tense"},
+        {**SCENE, "prompt": "a boat at dawn", "characters": [], "emotion": "joyful"},
     ],
 }
 
@@ -104,6 +113,7 @@ def test_each_character_and_scene_is_told_as_soon_as_its_object_closes():
     assert [part for part, _ in heard] == [*board.characters, *board.storyboard]  # the narrator is never cast
     assert not any(returned for _, returned in heard)  # all heard while the LLM was still writing
     assert board.storyboard[0].characters == ["Pepper"] and board.storyboard[1].narration == "The boat came home."
+    assert [scene.emotion for scene in board.storyboard] == ["tense", "joyful"]  # each scene's own manner
 
 
 def test_a_failure_part_way_keeps_the_scenes_written_and_plans_the_rest_by_rules():
@@ -117,8 +127,9 @@ def test_a_failure_part_way_keeps_the_scenes_written_and_plans_the_rest_by_rules
         on_scene=heard.append,
     )
     first, second = board.storyboard
-    assert first.prompt == "a cat on a wall" and first.characters == ["Pepper"]
+    assert first.prompt == "a cat on a wall" and first.characters == ["Pepper"] and first.emotion == "tense"
     assert second.prompt.startswith("The boat came home") and second.scene_id == "s2"  # the rules' plan
+    assert second.emotion is None
     assert heard == board.storyboard and [c.name for c in board.characters] == ["Pepper"]
     assert any("after 1 of 2 scenes" in w for w in board.warnings)
 
@@ -154,6 +165,25 @@ def test_bad_inputs(story, scenes, message):
 
 def test_schema_fixes_the_scene_count():
     assert schema(4)["properties"]["scenes"]["minItems"] == schema(4)["properties"]["scenes"]["maxItems"] == 4
+
+
+@pytest.mark.parametrize("emotion", [*EMOTIONS, "grumpy", "whispering, afraid", "", None, "absent"])
+def test_schema_holds_each_scenes_emotion_to_the_list(emotion):
+    scene = {**SCENE, "prompt": "a cat on a wall", "characters": [], "emotion": emotion}
+    if emotion == "absent":
+        del scene["emotion"]
+    answer = {"characters": [], "scenes": [scene]}
+    if emotion in EMOTIONS:
+        jsonschema.validate(answer, schema(1))
+    else:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(answer, schema(1))
+
+
+def test_the_llm_is_told_each_emotion_it_may_write():
+    llm = FakeLLM(error=RuntimeError("only the question matters"))
+    make_storyboard("The cat ran.", scenes=1, llm=llm)
+    assert all(emotion in llm.asked[0][0]["content"] for emotion in EMOTIONS)
 
 
 @pytest.mark.parametrize(("window", "words", "characters"), [(77, 53, 308), (512, 358, 2000)])

@@ -82,6 +82,18 @@ def test_uploaded_picture_and_voice_are_what_the_video_shows_and_says(client):
     assert best / (np.linalg.norm(window) * np.linalg.norm(original)) > 0.9
 
 
+def test_a_storyboards_own_emotions_stay_on_its_projects_shots(client):
+    board = [
+        {"scene_id": "a", "prompt": "a lamp", "narration": "The lamp burned.", "emotion": "whispering, afraid"},
+        {"scene_id": "b", "prompt": "a boat", "narration": "The boat came home."},
+    ]
+    task = client.post("/render?wait=120", json={"storyboard": board, "options": {**SMALL, "subtitles": False}}).json()
+    assert task["status"] == "done", task
+    assert [scene["emotion"] for scene in task["result"]["storyboard"]] == ["whispering, afraid", None]
+    project = client.get(f"/projects/{task['result']['project_id']}").json()
+    assert [shot["emotion"] for shot in project["shots"]] == ["whispering, afraid", None]  # never the LLM's
+
+
 def test_chaining_each_stage_takes_the_last_ones_items_as_they_are(client):
     board = client.post("/storyboard?wait=60", json={"story": STORY, "scenes": 2}).json()
     assert board["status"] == "done", board

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from pipelines.storyboard import EMOTIONS
 from tests.server.conftest import serve, wait_status
 from tests.server.helpers import PROJECT_OPTIONS
 
@@ -67,6 +68,7 @@ def test_the_first_of_twelve_shots_is_visible_before_half_the_storyboard(client)
     for event in written:  # what was announced is what the project keeps
         assert final[event["shot_id"]]["prompt"] == event["data"]["prompt"]
         assert final[event["shot_id"]]["narration"] == event["data"]["narration"]
+        assert final[event["shot_id"]]["emotion"] == event["data"]["emotion"] in EMOTIONS
 
 
 def test_a_storyboard_cancelled_mid_way_leaves_no_shots(client):

@@ -17,7 +17,14 @@ CAT = Character(name="Pepper", description="a black cat", design_seed=7)
 
 
 def scene(number: int) -> Scene:
-    return Scene(scene_id=f"s{number}", title="t", prompt=f"p{number}", narration=f"n{number}", characters=["Pepper"])
+    return Scene(
+        scene_id=f"s{number}",
+        title="t",
+        prompt=f"p{number}",
+        narration=f"n{number}",
+        characters=["Pepper"],
+        emotion="sad",
+    )
 
 
 @pytest.fixture
@@ -43,7 +50,7 @@ def test_each_part_joins_the_project_as_it_is_written(work):
     written(work, scene(1), 11)
     project = work.project
     assert [c.name for c in project.characters] == ["Pepper"] and project.characters[0].design_seed == 7
-    assert [(s.shot_id, s.seed, s.prompt) for s in project.shots] == [("s1", 11, "p1")]
+    assert [(s.shot_id, s.seed, s.prompt, s.emotion) for s in project.shots] == [("s1", 11, "p1", "sad")]
     written(work, scene(2), 12)
     assert [s.shot_id for s in work.projects.get("pr_1").shots] == ["s1", "s2"]
     events = [(event, data.get("stage"), data.get("index"), shot_id) for event, data, shot_id in work.heard]
@@ -52,6 +59,7 @@ def test_each_part_joins_the_project_as_it_is_written(work):
         ("shot", "storyboard", 0, "s1"),
         ("shot", "storyboard", 1, "s2"),
     ]
+    assert all(data["emotion"] == "sad" for event, data, _ in work.heard if event == "shot")
 
 
 def test_a_restart_writes_the_storyboard_anew(work):
