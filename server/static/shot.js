@@ -16,7 +16,8 @@ const TRANSITIONS = ["crossfade", "fade", "fadeblack", "fadewhite", "dissolve", 
 const LIMITS = "ProjectShotUpdate";
 // Suggestions for how a line is spoken, offered in the page's language and written into the field
 // as shown: the speech engine reads the emotion as free text.
-const EMOTIONS = ["calm", "warm", "joyful", "sad", "tense", "fearful", "angry", "whispering", "excited", "solemn"];
+// The storyboard LLM's words (pipelines/storyboard.py EMOTIONS), offered in the page's language.
+const EMOTIONS = ["calm", "warm", "tender", "joyful", "excited", "sad", "solemn", "mysterious", "tense", "fearful", "angry", "whispering"];
 
 // A select of `group`'s values ("motion", "transition") with the project's default first.
 function choices(group, values, current, defaultLabel) {

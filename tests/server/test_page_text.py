@@ -4,6 +4,7 @@ number goes missing from a sentence."""
 
 import re
 
+from pipelines.storyboard import EMOTIONS
 from tests.conftest import ROOT
 
 STATIC = ROOT / "server" / "static"
@@ -37,3 +38,11 @@ def test_both_languages_have_the_same_keys_and_placeholders():
         if set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(chinese[key]))
     }
     assert differ == {}
+
+
+def test_the_editors_emotion_suggestions_are_the_storyboards_words_each_in_both_languages():
+    listed = re.search(r"const EMOTIONS = \[([^\]]*)\]", (STATIC / "shot.js").read_text(encoding="utf-8"))
+    suggested = tuple(re.findall(r'"(\w+)"', listed[1]))
+    assert suggested == EMOTIONS
+    english, chinese = table("text-en.js"), table("text-zh.js")
+    assert all(f"emotion.{name}" in english and f"emotion.{name}" in chinese for name in EMOTIONS)

@@ -173,7 +173,7 @@ def test_a_shots_emotion_edited_then_undone(server, client, browser):
     emotion = editor.get_by_label("Emotion", exact=True)
     limit = ShotCore.model_fields["emotion"].metadata[0].max_length
     assert emotion.get_attribute("maxlength") == str(limit)
-    assert suggestions(editor)[:3] == ["calm", "warm", "joyful"] and "whispering" in suggestions(editor)
+    assert suggestions(editor)[:3] == ["calm", "warm", "tender"] and "whispering" in suggestions(editor)
     assert "Qwen3-TTS" in editor.locator(".field[data-field=emotion]").inner_text()
     emotion.fill("whispering, afraid")
     assert editor.locator(".field[data-field=emotion] .counter").inner_text() == f"18 / {limit} characters"
@@ -194,9 +194,9 @@ def test_a_shots_emotion_edited_then_undone(server, client, browser):
     # In Chinese: the label, the suggestions in Chinese, one written into the field, the card's word.
     page.select_option("#language", "zh")
     page.get_by_role("button", name="编辑分镜 2", exact=True).click()
-    assert suggestions(editor)[:3] == ["平静", "温暖", "喜悦"]
+    assert suggestions(editor)[:3] == ["平静", "温暖", "温柔"]
     assert "Qwen3-TTS" in editor.locator(".field[data-field=emotion]").inner_text()
-    editor.get_by_label("情绪", exact=True).fill(suggestions(editor)[7])
+    editor.get_by_label("情绪", exact=True).fill(suggestions(editor)[-1])  # whispering
     page.keyboard.press("Control+s")
     editor.wait_for(state="detached")
     page.wait_for_function(SECOND_CARD_SAYS, arg="情绪：低语")
