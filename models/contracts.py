@@ -111,6 +111,9 @@ class Voices(Protocol):
     voices: list[str]
     clones_voices: bool  # a reference clip's path is a voice too
     designs_voices: bool  # it has design_voice(description, text, language, cancel) -> Speech: a reference clip
+    # `style` (how a line is spoken: "whispering, afraid") changes a named voice's take; a cloned voice
+    # (a reference clip) keeps its clip's manner. False: the engine ignores every style.
+    takes_styles: bool
 
     def character_voices(self, language: str) -> list[str]: ...
 
@@ -120,9 +123,6 @@ class Voices(Protocol):
 @runtime_checkable
 class SpeechModel(Runtime, Voices, Protocol):
     sample_rate: int
-    # `style` (how a line is spoken: "whispering, afraid") changes a named voice's take; a cloned voice
-    # (a reference clip) keeps its clip's manner. False: the engine ignores every style.
-    takes_styles: bool
 
     def synthesize(
         self,

@@ -71,6 +71,7 @@ class KokoroVoices:
 
     clones_voices = False
     designs_voices = False
+    takes_styles = False  # a voice pack sets the manner; Kokoro reads no instruction
 
     def __init__(self, voices: list[str]):
         self.voices = voices
@@ -110,7 +111,6 @@ class KokoroRuntime(KokoroVoices):
     backend = "kokoro"
     name = "kokoro"
     sample_rate = SAMPLE_RATE
-    takes_styles = False  # a voice pack sets the manner; Kokoro reads no instruction
 
     def __init__(self, folder: Path, placement: Placement):
         check_kokoro(folder)

@@ -51,13 +51,15 @@ class QwenVoices(CoquiVoices):
 
     cannot_clone = f"{CANNOT_CLONE} (its base model is not in the folder)"
 
-    def __init__(self, voices: list[str], clones_voices: bool, designs_voices: bool):
+    def __init__(self, voices: list[str], clones_voices: bool, designs_voices: bool, takes_styles: bool):
         super().__init__(voices, clones_voices)
         self.designs_voices = designs_voices
+        self.takes_styles = takes_styles  # the 1.7B custom-voice model reads one; the 0.6B drops it
 
     @staticmethod
     def described(attributes: dict) -> "QwenVoices":
-        return QwenVoices(list(attributes["voices"]), attributes["clones_voices"], attributes["designs_voices"])
+        kinds = (attributes["clones_voices"], attributes["designs_voices"], attributes["takes_styles"])
+        return QwenVoices(list(attributes["voices"]), *kinds)
 
 
 def check_qwen_tts(folder: Path) -> None:
@@ -125,8 +127,8 @@ class QwenTTSRuntime(QwenVoices):
         self._lock = threading.Lock()
         self._worker: Worker | None = None
         about = self._start()
-        super().__init__(about["speakers"], "base" in about["kinds"], "voice-design" in about["kinds"])
-        self.takes_styles = about["takes_styles"]  # the 1.7B custom-voice model reads one; the 0.6B drops it
+        kinds = about["kinds"]
+        super().__init__(about["speakers"], "base" in kinds, "voice-design" in kinds, about["takes_styles"])
         self.parameters = about["parameters"]
         self.load_seconds = time.perf_counter() - started
 

@@ -74,6 +74,7 @@ class CoquiVoices:
     slot's description of its runtime rebuilds them (`described`) without the model."""
 
     designs_voices = False
+    takes_styles = False  # coqui's models take no instruction of manner
     cannot_clone = CANNOT_CLONE  # what a refused clip is told (a family may say why it cannot)
 
     def __init__(self, voices: list[str], clones_voices: bool):
@@ -107,7 +108,6 @@ class CoquiVoices:
 class CoquiTTSRuntime(CoquiVoices):
     role = "tts"
     backend = "coqui"
-    takes_styles = False  # coqui's models take no instruction of manner
 
     def __init__(self, folder: Path, placement: Placement):
         from TTS.api import TTS
@@ -179,6 +179,7 @@ class EspeakVoices:
 
     clones_voices = False
     designs_voices = False
+    takes_styles = False
 
     def __init__(self, voices: list[str], variants: tuple[str, ...]):
         self.voices = voices
@@ -210,7 +211,6 @@ class EspeakRuntime(EspeakVoices):
     name = "espeak-ng"
     parameters = 0
     sample_rate = 22050
-    takes_styles = False
 
     def __init__(self, folder: Path | None = None, placement: Placement | None = None):
         started = time.perf_counter()

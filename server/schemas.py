@@ -344,6 +344,10 @@ class SystemPublic(BaseModel):
     queue: dict[str, int]
     versions: dict[str, str]
     voices: list[str] = Field(description="the voices a character or a render may take (the speech engine's)")
+    speech_styles: bool = Field(
+        description="whether the speech engine speaks a shot's emotion (Qwen3-TTS's custom-voice model); "
+        "the others ignore it (false, too, before the speech model has loaded)"
+    )
     cluster: dict | None = None  # with S2V_RAY_ADDRESS: nodes, render slots, items done and lost
 
 

@@ -79,6 +79,7 @@ def system(request: Request, owner: Caller, jobs: TasksDep):
         },
         "versions": versions,
         "voices": voices(jobs.registry.speech),
+        "speech_styles": jobs.registry.speech is not None and jobs.registry.speech.takes_styles,
         "cluster": jobs.registry.cluster_status(),
     }
 

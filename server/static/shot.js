@@ -196,7 +196,7 @@ export function editShot(view, shot, options = {}) {
       field(t("prompt"), controls.prompt, "prompt", rule(LIMITS, "prompt")),
       field(t("negativePrompt"), controls.negative_prompt, "negative_prompt", rule(LIMITS, "negative_prompt")),
       field(t("narration"), controls.narration, "narration", rule(LIMITS, "narration")),
-      field(t("emotion"), controls.emotion, "emotion", { ...rule(LIMITS, "emotion"), hint: t("emotionHint") }),
+      field(t("emotion"), controls.emotion, "emotion", { ...rule(LIMITS, "emotion"), hint: t(state.system.styles ? "emotionHint" : "emotionHintIgnored") }),
       h("datalist", { id: "emotion-suggestions" }, EMOTIONS.map((name) => h("option", { value: t(`emotion.${name}`) }))),
       h(
         "fieldset",

@@ -1,5 +1,6 @@
-// What this server offers the forms: its voices (GET /system) and whether it has an
-// image-to-video model, so Motion defaults to what it can make. Read once.
+// What this server offers the forms: its voices (GET /system), whether it has an image-to-video
+// model, so Motion defaults to what it can make, and whether its speech engine reads a shot's
+// emotion. Read once.
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
@@ -13,8 +14,9 @@ export function loadSystem() {
     .then((system) => ({
       voices: system.voices || [],
       animates: (system.models || []).some((model) => model.role === "i2v"),
+      styles: system.speech_styles === true,
     }))
-    .catch(() => ({ voices: [], animates: false }));
+    .catch(() => ({ voices: [], animates: false, styles: false }));
   return reading;
 }
 

@@ -34,7 +34,9 @@ def test_liveness_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
     system = client.get("/system").json()
-    assert {m["role"] for m in system["models"]} == {"llm", "t2i", "i2v", "tts"}
+    # every role the server warms (the session's shared registry may hold music, loaded by another test)
+    assert {m["role"] for m in system["models"]} >= {"llm", "t2i", "i2v", "tts"}
+    assert system["speech_styles"] is False  # the tiny coqui VITS reads no emotion
     assert system["device"] == "cpu" and system["queue"]["max"] == 32
     assert not any(m["path"].startswith("/") for m in system["models"])  # no host path
 

@@ -33,6 +33,7 @@ def test_an_edited_emotion_respeaks_its_shot_only_where_the_engine_reads_it(engi
     if engine == "qwen-tts" and not WORKER_PYTHON.is_file():
         pytest.skip("no .venv-qwen-tts: run scripts/setup.sh")
     with serve(tmp_path, **ENGINES[engine]) as client:
+        assert client.get("/system").json()["speech_styles"] is (engine == "qwen-tts")  # what the page's hint says
         first, shot, second = edited_emotion(client)
         before, after = files_of(client, first), files_of(client, second)
     assert shot["emotion"] == "whispering, afraid" and shot["stale"] == ["narration", "clip"]

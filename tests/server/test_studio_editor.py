@@ -174,7 +174,7 @@ def test_a_shots_emotion_edited_then_undone(server, client, browser):
     limit = ShotCore.model_fields["emotion"].metadata[0].max_length
     assert emotion.get_attribute("maxlength") == str(limit)
     assert suggestions(editor)[:3] == ["calm", "warm", "tender"] and "whispering" in suggestions(editor)
-    assert "Qwen3-TTS" in editor.locator(".field[data-field=emotion]").inner_text()
+    assert "speech engine ignores it" in editor.locator(".field[data-field=emotion]").inner_text()  # espeak-ng
     emotion.fill("whispering, afraid")
     assert editor.locator(".field[data-field=emotion] .counter").inner_text() == f"18 / {limit} characters"
     editor.get_by_role("button", name="Save").click()
