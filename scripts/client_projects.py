@@ -3,7 +3,7 @@
 python scripts/client.py project new STORY.txt [--title T] [--scenes N] [--resolution 720p] [--fps 24] [--motion M]
 python scripts/client.py project show PROJECT
 python scripts/client.py project edit PROJECT SHOT [--prompt P] [--narration N] [--camera C] [--duration S]
-    [--motion M] [--transition T] [--title T]
+    [--emotion E] [--motion M] [--transition T] [--title T]
 python scripts/client.py project regenerate PROJECT SHOT [--what keyframe narration clip] [--seed N]
 python scripts/client.py project render PROJECT [--until video] [--out FILE.mp4]
 python scripts/client.py project export PROJECT --format otioz|fcp7xml|fcpxml|edl|jianying [--render ID] [--out FILE]
@@ -21,6 +21,7 @@ import httpx
 from client_common import download, follow, wait_ready
 
 CAMERAS = ["static", "pan_left", "pan_right", "push_in", "pull_out", "tilt_up", "tilt_down", "orbit"]
+TEXT_FIELDS = ("title", "prompt", "narration", "emotion", "motion", "transition")  # a shot's, as `edit` sets them
 EXPORTS = {"otioz": ".otioz", "fcp7xml": ".zip", "fcpxml": ".zip", "edl": ".zip", "jianying": ".zip"}
 
 
@@ -43,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     edit = commands.add_parser("edit", help="change one shot; prints what became stale")
     edit.add_argument("project")
     edit.add_argument("shot")
-    for name in ("title", "prompt", "narration", "motion", "transition"):
+    for name in TEXT_FIELDS:
         edit.add_argument(f"--{name}")
     edit.add_argument("--camera", choices=CAMERAS)
     edit.add_argument("--duration", type=float)
@@ -116,7 +117,7 @@ def run(client: httpx.Client, args) -> int:
         print_project(answer.json())
         return 0
     if args.command == "edit":
-        fields = ("title", "prompt", "narration", "camera", "duration", "motion", "transition")
+        fields = (*TEXT_FIELDS, "camera", "duration")
         changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
         answer = client.patch(f"{project_url}/shots/{args.shot}", json=changes)
         if answer.status_code != 200:

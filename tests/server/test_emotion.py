@@ -1,6 +1,7 @@
 """A shot's emotion in a project: an edit stales its narration; Qwen3-TTS speaks that shot again in
 the new manner, an engine that reads no style finds the same narration in the store."""
 
+import client_projects  # scripts/ is on the path (tests/conftest.py)
 import pytest
 
 from models.qwen_tts import WORKER_PYTHON
@@ -23,9 +24,10 @@ def edited_emotion(client) -> tuple[dict, dict, dict]:
     project_id = answer.json()["project_id"]
     wait_status(client, answer.json()["task_id"], "done")
     first = rendered(client, project_id)
-    shot = client.patch(f"/projects/{project_id}/shots/s2", json={"emotion": "whispering, afraid"})
-    assert shot.status_code == 200, shot.text
-    return first, shot.json(), rendered(client, project_id)
+    edit = client_projects.parser().parse_args(["edit", project_id, "s2", "--emotion", "whispering, afraid"])
+    assert client_projects.run(client, edit) == 0  # as the command line sends it
+    shot = client.get(f"/projects/{project_id}").json()["shots"][1]
+    return first, shot, rendered(client, project_id)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
