@@ -4,6 +4,7 @@ Every choice is a pure function of the settings and what the machine offers, so 
 logic is unit-tested on CPU; `apply_to_pipeline` is the one place a diffusers pipeline is placed.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 
@@ -100,6 +101,15 @@ def apply_to_pipeline(pipe, placement: Placement):
     applied = apply_speed(pipe, placement.speed)
     logger.debug("placed {} on {} ({}) {}", type(pipe).__name__, placement.device, placement.dtype_name, applied)
     return pipe
+
+
+def side_stream(device: str):
+    """A CUDA stream of its own for work that runs beside another thread's on the same GPU (a
+    render's narration beside its clips): its kernels need not queue behind the other's, and its
+    syncs wait for its own work only. Nothing elsewhere."""
+    if device != "cuda":
+        return contextlib.nullcontext()
+    return torch.cuda.stream(torch.cuda.Stream())
 
 
 def free_accelerator_memory() -> None:

@@ -162,8 +162,7 @@ class Encoder:
 
             return report
 
-        failed = CancelToken()  # one failure stops the others at their next poll
-        stop = _either(cancel, failed)
+        stop = cancel.child() if cancel else CancelToken()  # one failure stops the others at their next poll
 
         def encode(job: SegmentJob) -> None:
             self.encode(job, stop, progress(job.segment.name, job.segment.frames))
@@ -175,7 +174,7 @@ class Encoder:
             finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
             errors = [f.exception() for f in finished if f.exception() is not None]
             if errors:  # the first failure is the one to report, not the others' stops it caused
-                failed.cancel()
+                stop.cancel()
                 wait(futures)
                 raise errors[0]
         return [self.store.path(job.key, ".mp4") for job in jobs], [job.segment.name for job in missing]
@@ -205,19 +204,3 @@ class Encoder:
                 cwd=work_dir,
                 remove_on_failure=part,
             )
-
-
-class _Either(CancelToken):
-    """Cancelled when the task is cancelled or another segment failed."""
-
-    def __init__(self, *tokens: CancelToken):
-        super().__init__()
-        self.tokens = tokens
-
-    @property
-    def cancelled(self) -> bool:
-        return any(token.cancelled for token in self.tokens)
-
-
-def _either(cancel: CancelToken | None, failed: CancelToken) -> CancelToken:
-    return _Either(failed, cancel) if cancel is not None else failed

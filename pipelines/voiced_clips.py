@@ -4,17 +4,23 @@ A clip's length depends on its own line only, so the two need not run one after 
 lines can be spoken in a thread beside the clips, in shot order, each clip starting as soon as its
 line is ready: clip i is made while line i+1 is spoken. Never with `S2V_RESIDENCY=stage` (loading
 one model would unload the other mid-shot); with `S2V_NARRATION_BESIDE_CLIPS=auto`, only where the
-video model runs on a GPU: on a CPU the two share its cores, and measured on two cores that gained
-nothing with an in-process speech engine and was 1.7-2.5x slower with Qwen3-TTS's worker process
-(docs/benchmarks.md). Both ways make the same files: each line and each clip is keyed by its own
-inputs in the artifact store.
+video model runs on a GPU (the speech on a CUDA stream of its own): on this project's 2-core CPU
+the two share the cores, which saved 7 % with Kokoro beside Wan and made Qwen3-TTS's worker
+process beside Wan 3.2x slower (docs/benchmarks.md). Both ways make the same files: each line and
+each clip is keyed by its own inputs in the artifact store, and the speech engines seed torch's
+global generator around each take, which the video model never draws from (its generators are
+its own), so neither side moves the other's random numbers.
 """
 
+import contextvars
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 
+from models.device import side_stream
+from models.errors import Cancelled, Paused
 from pipelines.cast import described, dialogue
 from pipelines.context import StageContext
 from pipelines.dialogue import cast_voices
@@ -46,11 +52,14 @@ class Lines:
 
     def __init__(self, shots: list[Shot]):
         self._ready: dict[str, Future] = {s.scene_id: Future() for s in shots}
+        self.error: BaseException | None = None  # what stopped the speaking, if anything did
 
     def told(self, audio: Audio) -> None:
         self._ready[audio.scene_id].set_result(audio)
 
     def failed(self, error: BaseException) -> None:
+        error.stage = "narration"  # where it happened: the task's last started stage is the clips
+        self.error = error
         for line in self._ready.values():
             if not line.done():
                 line.set_exception(error)
@@ -59,7 +68,9 @@ class Lines:
         return self._ready[scene_id].result()
 
 
-def narrate_and_animate(ctx: StageContext, made: Generated, options: RenderOptions, size, until: str) -> None:
+def narrate_and_animate(
+    ctx: StageContext, made: Generated, options: RenderOptions, size: tuple[int, int], until: str
+) -> None:
     """The chosen shots' lines (`until="narration"` stops there), then their clips."""
     lines = Lines(made.chosen)
     if until == "narration" or not speaks_beside(ctx):
@@ -68,20 +79,32 @@ def narrate_and_animate(ctx: StageContext, made: Generated, options: RenderOptio
             animate_shots(ctx, made, options, size, lines)
         return
     progress = ctx.stage("narration", beside=True)
-    speaking = replace(ctx, cancel=ctx.cancel.child())  # stopped when the clips fail
+    # Each side on a token of its own: a failure on one side stops the other mid-item; a cancel or
+    # pause of the task reaches both.
+    speaking = replace(ctx, cancel=ctx.cancel.child())
+    animating = replace(ctx, cancel=ctx.cancel.child())
+    on_gpu = side_stream(ctx.registry.placement.device)
+    task_context = contextvars.copy_context()  # the task a cluster's lease is credited to, and the like
 
     def speak_lines() -> None:
         try:
-            narrate(speaking, made, options, lines, progress)
-        except BaseException as error:  # the clips waiting for a line raise it (cancel and pause too)
+            with on_gpu:
+                narrate(speaking, made, options, lines, progress)
+        except BaseException as error:  # the clip waiting for a line raises it (cancel and pause too)
             lines.failed(error)
+            if not isinstance(error, Cancelled | Paused):  # a pause waits for the clip's end
+                animating.cancel.cancel()
             return
         ctx.ended("narration")
 
-    thread = threading.Thread(target=speak_lines, name="narration", daemon=True)
+    thread = threading.Thread(target=task_context.run, args=(speak_lines,), name="narration", daemon=True)
     thread.start()
     try:
-        animate_shots(ctx, made, options, size, lines)
+        animate_shots(animating, made, options, size, lines)
+    except Cancelled:
+        speaking.cancel.cancel()
+        thread.join()
+        raise lines.error or Cancelled("cancelled") from None  # a line's failure stopped the clip
     except BaseException:
         speaking.cancel.cancel()
         raise
@@ -89,7 +112,9 @@ def narrate_and_animate(ctx: StageContext, made: Generated, options: RenderOptio
         thread.join()
 
 
-def narrate(ctx: StageContext, made: Generated, options: RenderOptions, lines: Lines, progress) -> None:
+def narrate(
+    ctx: StageContext, made: Generated, options: RenderOptions, lines: Lines, progress: Callable[[float], None]
+) -> None:
     """The chosen shots' narration in shot order: spoken (quotes in their speakers' voices), or the
     shot's own; each told to `lines` as soon as it is in place."""
     started, board, chosen = time.perf_counter(), made.storyboard, made.chosen
@@ -127,7 +152,9 @@ def narrate(ctx: StageContext, made: Generated, options: RenderOptions, lines: L
     made.timings["narration"] = time.perf_counter() - started
 
 
-def animate_shots(ctx: StageContext, made: Generated, options: RenderOptions, size, lines: Lines) -> None:
+def animate_shots(
+    ctx: StageContext, made: Generated, options: RenderOptions, size: tuple[int, int], lines: Lines
+) -> None:
     """A clip for each chosen shot, made as soon as its line is ready."""
     started, progress, chosen = time.perf_counter(), ctx.stage("clips"), made.chosen
     frames = {f.scene_id: f for f in made.frames}

@@ -21,7 +21,7 @@ import httpx
 from client_common import download, follow, wait_ready
 
 CAMERAS = ["static", "pan_left", "pan_right", "push_in", "pull_out", "tilt_up", "tilt_down", "orbit"]
-TEXT_FIELDS = ("title", "prompt", "narration", "emotion", "motion", "transition")  # a shot's, as `edit` sets them
+EDITABLE = ("title", "prompt", "narration", "emotion", "motion", "transition")  # a shot's fields `edit` sets as given
 EXPORTS = {"otioz": ".otioz", "fcp7xml": ".zip", "fcpxml": ".zip", "edl": ".zip", "jianying": ".zip"}
 
 
@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     edit = commands.add_parser("edit", help="change one shot; prints what became stale")
     edit.add_argument("project")
     edit.add_argument("shot")
-    for name in TEXT_FIELDS:
+    for name in EDITABLE:
         edit.add_argument(f"--{name}")
     edit.add_argument("--camera", choices=CAMERAS)
     edit.add_argument("--duration", type=float)
@@ -117,7 +117,7 @@ def run(client: httpx.Client, args) -> int:
         print_project(answer.json())
         return 0
     if args.command == "edit":
-        fields = (*TEXT_FIELDS, "camera", "duration")
+        fields = (*EDITABLE, "camera", "duration")
         changes = {name: getattr(args, name) for name in fields if getattr(args, name) is not None}
         answer = client.patch(f"{project_url}/shots/{args.shot}", json=changes)
         if answer.status_code != 200:

@@ -42,10 +42,10 @@ class Job:
             self.report,
             self._told,
             self._written,
-            self.beside,
+            self.run_beside,
         )
         self._running: dict[str, float] = {}  # each running stage and when it started
-        self._beside: set[str] = set()  # running stages the next one does not end
+        self._beside_stages: set[str] = set()  # running stages the next one does not end
         self._published_at = 0.0
 
     def _project_work(self) -> ProjectWork | None:
@@ -96,7 +96,7 @@ class Job:
         with self.jobs.lock:
             started = stage not in self._running
             if started:
-                for other in [s for s in self._running if s not in self._beside]:
+                for other in [s for s in self._running if s not in self._beside_stages]:
                     self._end(other)
                 task.stage = stage  # the stage started last
                 self._running[stage] = time.perf_counter()
@@ -107,29 +107,28 @@ class Job:
             task.progress = round(
                 sum(weights[s["name"]] * s["progress"] for s in task.stages) / sum(weights.values()), 4
             )
-        now = time.monotonic()
+        now = time.monotonic()  # one throttle for the task (two stages may report): each event has its whole progress
         if now - self._published_at >= PROGRESS_INTERVAL or fraction >= 1.0:
             self._published_at = now
             self.jobs.publish(task, "progress", {"progress": task.progress, "stage": stage, "stage_progress": fraction})
         self.jobs.store.save(task, throttle=not started)  # a new stage is written at once
 
-    def beside(self, stage: str, running: bool) -> None:
+    def run_beside(self, stage: str, running: bool) -> None:
         """`stage` runs beside the stages after it (True), or it is done (False)."""
         with self.jobs.lock:
             if running:
-                self._beside.add(stage)
+                self._beside_stages.add(stage)
             else:
-                self._beside.discard(stage)
+                self._beside_stages.discard(stage)
                 if stage in self._running:
                     self._end(stage)
                     self.jobs.store.save(self.task)
 
     def close_stage(self, finished: bool = True) -> None:
         """The task ends: every stage still running is done; or it pauses (`finished=False`): their
-        time is counted and they keep their progress, to be marked paused."""
-        with self.jobs.lock:
-            for stage in list(self._running):
-                self._end(stage, finished)
+        time is counted and they keep their progress, to be marked paused. The caller holds the lock."""
+        for stage in list(self._running):
+            self._end(stage, finished)
 
     def _end(self, stage: str, finished: bool = True) -> None:
         task = self.task

@@ -224,12 +224,13 @@ class Jobs:
 
     def _paused(self, task: Task) -> None:
         task.status = "paused"
-        for stage in task.stages:
-            if stage["status"] == "running":
-                stage["status"] = "paused"
+        running = [stage for stage in task.stages if stage["status"] == "running"]
+        for stage in running:
+            stage["status"] = "paused"
         self.store.save(task)
         self._tokens.pop(task.task_id, None)
-        self.publish(task, "stage", {"stage": task.stage, "status": "paused"})
+        for name in [stage["name"] for stage in running] or [task.stage]:  # a pending task: its stage as it was
+            self.publish(task, "stage", {"stage": name, "status": "paused"})
         self._project_changed(task, "paused")
         logger.info("task {} {} paused", task.task_id, task.kind)
 
@@ -359,8 +360,9 @@ class Jobs:
             status, code, message = "error", *self.errors.describe(error)
             if code == "internal_error":
                 logger.opt(exception=error).error("task {} failed", task.task_id)
+        stage = getattr(error, "stage", None) or task.stage  # a stage beside the last started names itself
         with self.lock:
-            self._finish(task, status, error={"code": code, "message": message, "stage": task.stage})
+            self._finish(task, status, error={"code": code, "message": message, "stage": stage})
 
     def _finish(self, task: Task, status: str, *, result: dict | None = None, error: dict | None = None) -> None:
         if task.finished:

@@ -6,6 +6,7 @@ does not pay for lazy initialisation; `/readyz` turns 200 only after that.
 """
 
 import contextlib
+import contextvars
 import ctypes
 import os
 import queue
@@ -17,6 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from loguru import logger
 
 from models.contracts import Registry
+
+# The task a task thread works on; a thread a stage starts for the same task runs in a copy of its
+# context (pipelines/voiced_clips.py), so the cluster credits its calls to that task too.
+RUNNING: contextvars.ContextVar[str | None] = contextvars.ContextVar("running_task", default=None)
 
 
 def lower_priority(step: int = 5) -> None:
@@ -56,7 +61,6 @@ class Worker:
         self.ready = threading.Event()
         self.load_error: tuple[str, str] | None = None  # code and message when loading failed
         self.warm_seconds: dict[str, float] = {}
-        self._running = threading.local()  # the task each thread works on
         self._threads = [threading.Thread(target=self._loop, name="gpu-worker", daemon=True)]
         self._threads_lock = threading.Lock()
 
@@ -66,7 +70,7 @@ class Worker:
 
     def current_task(self) -> str | None:
         """The task the calling thread is running, if it is one of the task threads."""
-        return getattr(self._running, "task_id", None)
+        return RUNNING.get()
 
     def start(self) -> None:
         self._threads[0].start()
@@ -109,12 +113,12 @@ class Worker:
             if threading.current_thread() is not self._threads[0]:
                 lower_priority()
             while (task_id := self.queue.get()) is not None:
-                self._running.task_id = task_id
+                RUNNING.set(task_id)
                 try:
                     self.run_task(task_id)
                 except Exception as error:  # a bug around one task must not stop the worker
                     logger.opt(exception=error).error("task {}: unexpected error in the worker", task_id)
-                self._running.task_id = None
+                RUNNING.set(None)
         except BaseException as error:
             logger.opt(exception=error).critical("the GPU worker stopped")
             self.on_death(self.current_task())

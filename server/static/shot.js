@@ -14,9 +14,8 @@ export const CAMERAS = ["static", "pan_left", "pan_right", "push_in", "pull_out"
 const MOTIONS = ["i2v", "kenburns", "static"];
 const TRANSITIONS = ["crossfade", "fade", "fadeblack", "fadewhite", "dissolve", "wipeleft", "wiperight", "slideleft", "slideright", "none"];
 const LIMITS = "ProjectShotUpdate";
-// Suggestions for how a line is spoken, offered in the page's language and written into the field
-// as shown: the speech engine reads the emotion as free text.
-// The storyboard LLM's words (pipelines/storyboard.py EMOTIONS), offered in the page's language.
+// Suggestions for how a line is spoken: the storyboard LLM's words (pipelines/storyboard.py EMOTIONS),
+// offered in the page's language and written into the field as shown (the engine reads free text).
 const EMOTIONS = ["calm", "warm", "tender", "joyful", "excited", "sad", "solemn", "mysterious", "tense", "fearful", "angry", "whispering"];
 
 // A select of `group`'s values ("motion", "transition") with the project's default first.

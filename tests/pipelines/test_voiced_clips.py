@@ -1,6 +1,7 @@
 """A render's narration beside its clips (tiny weights): clip i is made while line i+1 is spoken,
 the files are those of lines spoken first, and a failure, cancel or pause on either side stops both."""
 
+import contextvars
 import threading
 import time
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ import pytest
 
 from models.cancel import CancelToken
 from models.errors import Cancelled, ModelError, Paused
+from pipelines import voiced_clips
 from pipelines.artifact_store import ArtifactStore
 from pipelines.context import StageContext
 from pipelines.render import ImageOptions, RenderOptions, VideoOptions, generate
@@ -103,10 +105,36 @@ def test_a_line_that_fails_fails_the_render_and_stops_nothing_half_made(registry
         if len(calls) == 2:
             raise ModelError("the speech model ran out of memory")
 
-    with pytest.raises(ModelError, match="out of memory"):
+    with pytest.raises(ModelError, match="out of memory") as failure:
         run(registry, tmp_path, "failing", before=second_line_fails)
+    assert failure.value.stage == "narration"  # the task's error names it, not the clips started last
     assert no_narration_thread()
     assert not list((tmp_path / "failing").rglob(".*.part*"))
+
+
+def test_a_line_that_fails_stops_the_clip_being_made(registry, tmp_path, monkeypatch):
+    animate = voiced_clips.animate
+
+    def slow_second_clip(ctx, specs, **kwargs):  # a long denoise, checking its cancel token between steps
+        deadline = time.monotonic() + WAIT
+        while specs[0].scene_id == "s2" and time.monotonic() < deadline:
+            ctx.cancel.raise_if_cancelled()
+            time.sleep(0.01)
+        return animate(ctx, specs, **kwargs)
+
+    monkeypatch.setattr(voiced_clips, "animate", slow_second_clip)
+    calls = []
+
+    def third_line_fails():
+        calls.append(1)
+        if len(calls) == 3:
+            raise ModelError("the speech model ran out of memory")
+
+    started = time.monotonic()
+    with pytest.raises(ModelError, match="out of memory"):
+        run(registry, tmp_path, "stopped", before=third_line_fails)
+    assert time.monotonic() - started < WAIT / 2  # clip s2 stopped mid-way, not finished first
+    assert no_narration_thread()
 
 
 @pytest.mark.parametrize(("stop", "raised"), [("cancel", Cancelled), ("pause", Paused)])
@@ -127,6 +155,16 @@ def test_a_cancel_or_pause_while_a_line_is_spoken_stops_both_sides(registry, tmp
         again = []
         made, _ = run(registry, tmp_path, stop, before=lambda: again.append(1))
         assert len(made.clips) == 3 and len(again) == 1
+
+
+def test_lines_are_spoken_in_the_callers_context(registry, tmp_path):
+    """The task a cluster's lease is credited to (server.worker.RUNNING) is a context variable: the
+    thread speaking the lines sees the task thread's."""
+    task = contextvars.ContextVar("task")
+    task.set("re_1")
+    seen = []
+    run(registry, tmp_path, "context", before=lambda: seen.append((threading.current_thread().name, task.get(None))))
+    assert seen and set(seen) == {("narration", "re_1")}
 
 
 @pytest.mark.parametrize(

@@ -144,12 +144,25 @@ def test_narration_runs_beside_the_clips_and_ends_on_its_own(jobs):
 
 
 def test_a_pause_leaves_the_running_stages_paused_where_they_were(jobs):
-    task, job = render_job(jobs, [])
+    events: list[tuple[str, dict]] = []
+    task, job = render_job(jobs, events)
     job.ctx.stage("narration", beside=True)(0.5)
     job.ctx.stage("clips")(0.25)
     jobs._fail(job, Paused())
     assert task.status == "paused"
     assert statuses(task)["narration"] == statuses(task)["clips"] == "paused"
+    paused = [d["stage"] for e, d in events if e == "stage" and d["status"] == "paused"]
+    assert sorted(paused) == ["clips", "narration"]  # each stage a client follows hears it
     progress = {stage["name"]: stage["progress"] for stage in task.stages}
     assert (progress["narration"], progress["clips"]) == (0.5, 0.25)  # not done: the resume makes the rest
     assert {"narration", "clips"} <= set(task.timings)
+
+
+def test_a_failure_beside_the_last_started_stage_names_its_own(jobs):
+    task, job = render_job(jobs, [])
+    job.ctx.stage("narration", beside=True)
+    job.ctx.stage("clips")
+    error = OSError("disk full")
+    error.stage = "narration"  # as pipelines.voiced_clips marks a line's failure
+    jobs._fail(job, error)
+    assert (task.error["code"], task.error["stage"]) == ("storage_error", "narration")
