@@ -57,7 +57,7 @@ class Registry:
         return Speaking(runtime, self._before) if role == "tts" else runtime
 
 
-def run(registry, tmp_path, name, *, beside=True, before=lambda: None, cancel=None, told=None):
+def run(registry, tmp_path, name, *, beside=True, before=lambda: None, cancel=None, told=None, options=OPTIONS):
     """`generate` up to the clips with the speech runtime wrapped; returns what it made and each
     file told, in order, as (scene_id, what)."""
     told = [] if told is None else told
@@ -65,7 +65,7 @@ def run(registry, tmp_path, name, *, beside=True, before=lambda: None, cancel=No
     ctx = StageContext(Registry(registry, before), settings, ArtifactStore(tmp_path / f"store-{name}"), tmp_path / name)
     ctx.cancel = cancel or CancelToken()
     ctx.on_item = lambda scene_id, what, path: told.append((scene_id, what))
-    made = generate(list(SHOTS), ctx, OPTIONS, until="clips")
+    made = generate(list(SHOTS), ctx, options, until="clips")
     return made, told
 
 
@@ -83,16 +83,18 @@ def test_a_clip_is_made_while_the_next_line_is_spoken_and_the_files_are_the_same
                 assert time.monotonic() < deadline, f"clip s1 was not made while line s2 waited: {told}"
                 time.sleep(0.01)
 
-    beside, _ = run(registry, tmp_path, "beside", before=after_the_first_clip, told=told)
+    # The video model animates: both sides run torch at once, and neither moves the other's random numbers.
+    animated = OPTIONS.model_copy(update={"video": OPTIONS.video.model_copy(update={"motion": "i2v"})})
+    beside, _ = run(registry, tmp_path, "beside", before=after_the_first_clip, told=told, options=animated)
     assert told.index(("s1", "clip")) < told.index(("s2", "narration"))
     assert no_narration_thread()
-    first, order = run(registry, tmp_path, "first", beside=False)
+    first, order = run(registry, tmp_path, "first", beside=False, options=animated)
     clips_start = order.index(("s1", "clip"))
     assert {what for _, what in order[:clips_start]} >= {"narration"} and ("s3", "narration") in order[:clips_start]
     for a, b in zip(beside.audios, first.audios, strict=True):
         assert a.audio.read_bytes() == b.audio.read_bytes() and a.cues == b.cues
-    assert [(c.scene_id, c.duration, c.motion) for c in beside.clips] == [
-        (c.scene_id, c.duration, c.motion) for c in first.clips
+    assert [(c.scene_id, c.duration, c.motion, c.clip.read_bytes()) for c in beside.clips] == [
+        (c.scene_id, c.duration, "i2v", c.clip.read_bytes()) for c in first.clips
     ]
     assert set(beside.timings) >= {"narration", "clips"}
 
