@@ -101,12 +101,11 @@ def narrate_and_animate(
     thread.start()
     try:
         animate_shots(animating, made, options, size, lines)
-    except Cancelled:
+    except BaseException as error:
         speaking.cancel.cancel()
         thread.join()
-        raise lines.error or Cancelled("cancelled") from None  # a line's failure stopped the clip
-    except BaseException:
-        speaking.cancel.cancel()
+        if isinstance(error, Cancelled) and lines.error is not None:
+            raise lines.error from None  # a line's failure stopped the clip: that failure is the render's
         raise
     finally:
         thread.join()
